@@ -83,6 +83,14 @@ func NewDaemon(dir string, o DaemonOptions) (*Daemon, error) {
 		d.store.Close()
 		return nil, err
 	}
+	if r, ok := d.fw.(reconciler); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := r.Reconcile(ctx, d.store.Grants())
+		cancel()
+		if err != nil {
+			d.log.Error("reconciling the firewall with the recorded grants", "error", err.Error())
+		}
+	}
 	if d.src, err = o.OpenSource(cfg); err != nil {
 		d.fw.Close(context.Background())
 		d.store.Close()
@@ -96,6 +104,9 @@ func (d *Daemon) openState() error {
 	st, rec, err := state.Open(StateFile(s.StateDir), state.Options{
 		TTL: 2 * s.Window, PerClientQuota: s.Limits.ReplayPerClient, GlobalCap: s.Limits.ReplayGlobal,
 		Logger: d.log,
+		// Valid packets are rare and each one waits for its commit on the
+		// knock-to-open path: commit almost at once rather than batch.
+		BatchDelay: 50 * time.Microsecond,
 	})
 	if err != nil {
 		return err
