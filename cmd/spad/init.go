@@ -61,6 +61,9 @@ func serverFromFlags(c *cli.Context) (config.Server, error) {
 	} else {
 		s.Port = uint16(p)
 	}
+	if c.IsSet("protect") {
+		s.Protect = nil // the flags replace the default, they do not add to it
+	}
 	for _, v := range c.StringSlice("protect") {
 		ports, err := spa.ParsePorts(v)
 		if err != nil {
