@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net/netip"
 	"strings"
 	"sync"
@@ -213,5 +214,21 @@ func TestGarbageFloodCountersAndLogRate(t *testing.T) {
 	// accepted lines.
 	if lines := strings.Count(r.logs.String(), "\n"); lines > 10+valid {
 		t.Fatalf("%d log lines for a flood in one instant", lines)
+	}
+}
+
+// The pipeline's reject paths before authentication allocate nothing, so
+// a flood cannot make the daemon's memory churn.
+func TestPipelineRejectDoesNotAllocate(t *testing.T) {
+	c, k := testClient("alice", "strict")
+	r := newRig(t, t0, c)
+	r.v.log = slog.New(slog.DiscardHandler) // as in production at the default level
+	badMAC := sealOpen(t, k, t0, "192.0.2.10")
+	badMAC[80] ^= 1
+	src := netip.MustParseAddr("203.0.113.9")
+	for name, pkt := range map[string][]byte{"garbage": make([]byte, 200), "unknown hint": make([]byte, 157), "bad mac": badMAC} {
+		if a := testing.AllocsPerRun(500, func() { r.v.Handle(pkt, src) }); a != 0 {
+			t.Errorf("%s: %.1f allocations per packet", name, a)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
-	"sync"
 )
 
 // Key is everything one side needs to seal or open packets between one
@@ -17,10 +16,17 @@ type Key struct {
 	k    purposeKeys
 	// macPrefix is "spa1" || server_id, the fixed start of every MAC input.
 	macPrefix [len(labelMACPrefix) + len(ServerID{})]byte
-	// macs holds reusable HMAC states: hmac.New costs six allocations, and a
-	// hash.Hash is not safe for concurrent use.
-	macs sync.Pool
+	// macs is a free list of reusable HMAC states: hmac.New costs six
+	// allocations, and a hash.Hash is not safe for concurrent use. (A
+	// channel rather than sync.Pool: the pool drops entries at random under
+	// the race detector, and the reject path must not allocate there
+	// either.)
+	macs chan *macState
 }
+
+// macStates is how many idle HMAC states a key keeps: enough for the
+// daemon's concurrent workers.
+const macStates = 8
 
 type macState struct {
 	h   hash.Hash
@@ -35,8 +41,26 @@ func NewKey(name string, clientServerKey [KeySize]byte, id ServerID) *Key {
 	k := &Key{name: name, id: id, k: derivePurposeKeys(&clientServerKey)}
 	copy(k.macPrefix[:], labelMACPrefix)
 	copy(k.macPrefix[len(labelMACPrefix):], id[:])
-	k.macs.New = func() any { return &macState{h: hmac.New(sha256.New, k.k.mac[:])} }
+	k.macs = make(chan *macState, macStates)
 	return k
+}
+
+// getMAC returns an idle HMAC state, or a new one.
+func (k *Key) getMAC() *macState {
+	select {
+	case st := <-k.macs:
+		return st
+	default:
+		return &macState{h: hmac.New(sha256.New, k.k.mac[:])}
+	}
+}
+
+// putMAC returns a state to the free list, or drops it if the list is full.
+func (k *Key) putMAC(st *macState) {
+	select {
+	case k.macs <- st:
+	default:
+	}
 }
 
 // Name returns the name given to NewKey.
@@ -61,19 +85,19 @@ func (k *Key) Hint(epoch uint64) (hint [HintLen]byte, mask byte) {
 // checkTag reports in constant time whether the packet's tag is right.
 // pkt is a whole packet of a valid length.
 func (k *Key) checkTag(pkt []byte) bool {
-	st := k.macs.Get().(*macState)
+	st := k.getMAC()
 	end := len(pkt) - TagSize
 	ok := hmac.Equal(k.tag(st, pkt[:HeaderLen], pkt[HeaderLen:end]), pkt[end:])
-	k.macs.Put(st)
+	k.putMAC(st)
 	return ok
 }
 
 // putTag writes the tag into the last TagSize bytes of pkt.
 func (k *Key) putTag(pkt []byte) {
-	st := k.macs.Get().(*macState)
+	st := k.getMAC()
 	end := len(pkt) - TagSize
 	copy(pkt[end:], k.tag(st, pkt[:HeaderLen], pkt[HeaderLen:end]))
-	k.macs.Put(st)
+	k.putMAC(st)
 }
 
 // tag computes HMAC(k_mac, "spa1" || server_id || header || ciphertext)

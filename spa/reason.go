@@ -98,6 +98,11 @@ func ParseReason(s string) (Reason, bool) {
 
 // ReasonOf returns the Reason in err's chain, if any.
 func ReasonOf(err error) (Reason, bool) {
+	// The reject path returns bare Reasons; asserting first keeps it free of
+	// the allocation errors.As makes for its target.
+	if r, ok := err.(Reason); ok {
+		return r, true
+	}
 	var r Reason
 	if errors.As(err, &r) {
 		return r, true
