@@ -75,7 +75,7 @@ func (s *Store) Import(p *Profile, name string, force bool) (string, error) {
 	data := q.Marshal()
 	defer clear(data)
 	if force {
-		if err := replaceFile(path, data); err != nil {
+		if err := keys.ReplaceSecretFile(path, data); err != nil {
 			return "", err
 		}
 		return path, nil

@@ -44,7 +44,7 @@ func InitDir(dir string, s Server) error {
 	if err := writeNew(file, data, 0o644); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return keys.SyncDir(dir)
 }
 
 // WriteClient writes the client file of c into the configuration directory
@@ -70,7 +70,7 @@ func WriteClient(dir string, c Client) error {
 		}
 		return fmt.Errorf("writing client %q: %w", c.Name, err)
 	}
-	return syncDir(filepath.Dir(file))
+	return keys.SyncDir(filepath.Dir(file))
 }
 
 // RevokeClient marks the client name in the configuration directory dir as
@@ -110,5 +110,5 @@ func RevokeClient(dir, name string, at time.Time) error {
 	if _, probs := parseClient(file, out); len(probs) > 0 {
 		return fmt.Errorf("not revoking client %q: %w", name, probs)
 	}
-	return replaceFile(file, out)
+	return keys.ReplaceSecretFile(file, out)
 }
