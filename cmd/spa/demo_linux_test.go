@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,8 +28,26 @@ func requireRoot(t *testing.T) {
 	t.Skip(msg)
 }
 
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // demoCmd runs this test binary as "spa demo".
-func demoCmd(t *testing.T, out *bytes.Buffer) *exec.Cmd {
+func demoCmd(t *testing.T, out *syncBuffer) *exec.Cmd {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +76,7 @@ func demoNamespaces(t *testing.T, pid int) []string {
 // The README's first command: the whole job, start to finish.
 func TestDemoRunsToCompletion(t *testing.T) {
 	requireRoot(t)
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd := demoCmd(t, &out)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -94,7 +113,7 @@ func TestDemoRunsToCompletion(t *testing.T) {
 // Interrupted half way, the demo still removes everything it created.
 func TestDemoCleansUpWhenInterrupted(t *testing.T) {
 	requireRoot(t)
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd := demoCmd(t, &out)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
