@@ -23,11 +23,20 @@ type reconciler interface {
 // returns it as a Granter.
 func OpenFirewall(cfg *config.Config, log *slog.Logger) (Granter, error) {
 	s := cfg.Server
-	b, err := firewall.New(firewall.Config{
-		Backend: string(s.Backend), Protect: s.Protect, ManageDeny: s.ManageDeny, Logger: log,
-	})
+	fc := firewall.Config{Backend: string(s.Backend), Protect: s.Protect, ManageDeny: s.ManageDeny, Logger: log}
+	if s.Listen != config.ListenUDP {
+		// Capture mode has no socket on the SPA port, so the kernel would
+		// answer each datagram with an ICMP port unreachable: drop them
+		// before it can (capture sees them first).
+		fc.Silent = []firewall.PortRange{{Proto: spa.UDP, Lo: s.Port, Hi: s.Port}}
+	}
+	b, err := firewall.New(fc)
 	if err != nil {
 		return nil, err
+	}
+	if name := b.Name(); len(fc.Silent) > 0 && (name == firewall.BackendNone || name == firewall.BackendExec) {
+		log.Warn("this backend cannot drop datagrams to the SPA port, so the kernel answers each with ICMP port unreachable; drop udp to the SPA port in your own firewall, or use nftables or iptables",
+			"backend", name, "port", s.Port)
 	}
 	m := firewall.NewManager(b, firewall.ManagerOptions{Logger: log})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -265,8 +265,7 @@ func (d *demo) summary() error {
 	if err := json.Unmarshal(reply, &st); err != nil {
 		return err
 	}
-	d.say("spad counters: accepted %d, refused %d; nothing was ever sent back to the client.",
-		st.Counters["accepted"], countRefused(st.Counters))
+	d.say("spad counters: accepted %d, refused %d", st.Counters["accepted"], countRefused(st.Counters))
 	return nil
 }
 

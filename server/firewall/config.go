@@ -29,6 +29,24 @@ const maxTableName = 20
 // [ExecConfig].Timeout is zero.
 const DefaultExecTimeout = 10 * time.Second
 
+// PortRange is an inclusive range of ports of one protocol.
+type PortRange struct {
+	Proto  spa.Proto
+	Lo, Hi uint16
+}
+
+// String returns the range as "udp/62201" or "udp/20000-59999".
+func (r PortRange) String() string {
+	if r.Lo == r.Hi {
+		return spa.Port{Proto: r.Proto, Port: r.Lo}.String()
+	}
+	return fmt.Sprintf("%s/%d-%d", r.Proto, r.Lo, r.Hi)
+}
+
+func (r PortRange) valid() bool {
+	return (r.Proto == spa.TCP || r.Proto == spa.UDP) && r.Lo != 0 && r.Lo <= r.Hi
+}
+
 // Config selects and configures a backend.
 type Config struct {
 	// Backend is "auto" (or empty), "nftables", "iptables", "exec" or "none".
@@ -49,6 +67,13 @@ type Config struct {
 	// leaves everything in place (the kernel still expires grants), and
 	// iptables and exec remove their grants but keep the deny.
 	Teardown bool
+	// Silent are port ranges whose inbound packets (except on loopback) are
+	// always dropped, whatever ManageDeny says: spad's own SPA port (and
+	// knock ports) in capture mode. No socket listens there, so without
+	// the drop the kernel would answer every packet with an ICMP port
+	// unreachable, and spad must never answer (SPEC.md §7). The exec and
+	// none backends cannot do this; see the package documentation.
+	Silent []PortRange
 	// Mark, if not zero, is ORed into the packet mark of every packet a
 	// grant matches (nftables only), so that a deny rule outside spad's
 	// table can let granted packets through (ManageDeny false).
@@ -90,6 +115,11 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if err := checkProtect(cfg.Protect); err != nil {
 		return cfg, err
+	}
+	for _, r := range cfg.Silent {
+		if !r.valid() {
+			return cfg, fmt.Errorf("silent port range %q: must be tcp or udp, 1 to 65535, low to high", r)
+		}
 	}
 	if cfg.Exec.Timeout < 0 {
 		return cfg, fmt.Errorf("exec timeout %v is negative", cfg.Exec.Timeout)

@@ -17,6 +17,7 @@ import (
 //	INPUT        -j spad-input                        (inserted first)
 //	spad-input   -j spad-grants
 //	             ! -i lo -p tcp -m tcp --dport 22 -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP   (ManageDeny)
+//	             ! -i lo -p udp -m udp --dport 62201 -j DROP                                             (each Silent range)
 //	spad-grants  -s 192.0.2.7/32 -p tcp -m tcp --dport 22 -m comment --comment "spad-expires=2026-05-01T10:00:00Z" -j ACCEPT
 //
 // and with Forward, DOCKER-USER -j spad-forward, whose grants in
@@ -149,6 +150,9 @@ func (b *iptBackend) setupFamily(f *iptFamily) error {
 			input = append(input, denySpec(p, false))
 			forward = append(forward, denySpec(p, true))
 		}
+	}
+	for _, r := range b.cfg.Silent {
+		input = append(input, silentSpec(r))
 	}
 	steps := []func() error{
 		func() error { return f.ensureChain(c.grants) },

@@ -61,6 +61,17 @@ func denySpec(p spa.Port, forward bool) []string {
 	return append([]string{"!", "-i", "lo", "-p", proto, "-m", proto, "--dport", port}, notEstablished...)
 }
 
+// silentSpec drops every packet to a port in r that does not come from
+// loopback, so the kernel never answers it.
+func silentSpec(r PortRange) []string {
+	ports := strconv.Itoa(int(r.Lo))
+	if r.Hi != r.Lo {
+		ports += ":" + strconv.Itoa(int(r.Hi))
+	}
+	proto := r.Proto.String()
+	return []string{"!", "-i", "lo", "-p", proto, "-m", proto, "--dport", ports, "-j", "DROP"}
+}
+
 // iptGrant is a grant rule read back from "iptables -S".
 type iptGrant struct {
 	Rule

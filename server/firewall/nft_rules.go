@@ -32,6 +32,7 @@ type nftRuleSet struct {
 //	meta nfproto ipv4 ip saddr . meta l4proto . th dport @grants4 [meta mark set mark | M] counter accept
 //	meta nfproto ipv6 ip6 saddr . meta l4proto . th dport @grants6 [...] counter accept
 //	meta l4proto . th dport @protect counter drop       (ManageDeny only)
+//	meta l4proto udp th dport 62201 counter drop        (each Silent range)
 //
 // An accept only ends this chain: a drop in any other base chain on the
 // hook still drops the packet (see the package documentation).
@@ -50,7 +51,21 @@ func (s nftRuleSet) inputRules() [][]expr.Any {
 			[]expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg3200}, port(reg3200 + 1)},
 			lookup(s.protect), counterDrop()))
 	}
+	for _, r := range s.cfg.Silent {
+		rules = append(rules, join(silentMatch(r), counterDrop()))
+	}
 	return rules
+}
+
+// silentMatch matches packets of r's protocol to a destination port in r.
+func silentMatch(r PortRange) []expr.Any {
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: reg1, Data: []byte{byte(r.Proto)}},
+		&expr.Payload{DestRegister: reg1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Range{Op: expr.CmpOpEq, Register: reg1,
+			FromData: binaryutil.BigEndian.PutUint16(r.Lo), ToData: binaryutil.BigEndian.PutUint16(r.Hi)},
+	}
 }
 
 // forwardRules are the rules of the forward chain (Config.Forward). They

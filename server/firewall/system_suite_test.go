@@ -32,6 +32,7 @@ func runSuite(t *testing.T, backend string) {
 	t.Run("close", func(t *testing.T) { testClose(t, backend) })
 	t.Run("kill9", func(t *testing.T) { testKill9(t, backend) })
 	t.Run("cycles", func(t *testing.T) { testCycles(t, backend) })
+	t.Run("silent", func(t *testing.T) { testSilent(t, backend) })
 }
 
 // ruleset is the namespace's whole rule set, without counters.
