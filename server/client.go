@@ -25,10 +25,18 @@ type Client struct {
 	Expires time.Time
 }
 
-// ClientFromConfig builds the runtime form of an enrolled client for the
-// server id, with the server's limits where the client sets none.
-func ClientFromConfig(c *config.Client, id keys.ServerID, limits config.Limits) Client {
-	rate, burst := c.Limits(limits)
+// ClientFromConfig builds the runtime form of an enrolled client of the
+// server whose configuration is srv and identity id: the server's limits
+// where the client sets none, and the numbers of the actions it may run
+// (config.Load has checked that they exist).
+func ClientFromConfig(c *config.Client, srv *config.Server, id keys.ServerID) Client {
+	rate, burst := c.Limits(srv.Limits)
+	var acts []uint16
+	for _, name := range c.Actions {
+		if a, ok := srv.Action(name); ok {
+			acts = append(acts, a.ID)
+		}
+	}
 	return Client{
 		Name:            c.Name,
 		Key:             spa.NewKey(c.Name, c.Key.Bytes(), id.SPA()),
@@ -36,6 +44,7 @@ func ClientFromConfig(c *config.Client, id keys.ServerID, limits config.Limits) 
 		MaxDuration:     c.MaxDuration,
 		DefaultDuration: c.DefaultDuration,
 		Address:         c.Address,
+		Actions:         acts,
 		Rate:            rate,
 		Burst:           burst,
 		Expires:         c.Expires,

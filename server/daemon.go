@@ -128,7 +128,7 @@ func (d *Daemon) runtimeClients(cfg *config.Config) []Client {
 	var out []Client
 	for i := range cfg.Clients {
 		if c := &cfg.Clients[i]; c.Active(now) {
-			out = append(out, ClientFromConfig(c, cfg.ServerID, cfg.Server.Limits))
+			out = append(out, ClientFromConfig(c, &cfg.Server, cfg.ServerID))
 		}
 	}
 	return out

@@ -78,6 +78,9 @@ func Load(dir string) (*Config, error) {
 	}
 	clients, p := loadClients(dir)
 	probs = append(probs, p...)
+	if err == nil {
+		probs = append(probs, checkClientActions(dir, &srv, clients)...)
+	}
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -86,6 +89,27 @@ func Load(dir string) (*Config, error) {
 		return nil, Problems{{File: file, Key: "name", Msg: "bad server name", Err: err}}
 	}
 	return &Config{Dir: dir, Server: srv, ServerID: id, Clients: clients}, nil
+}
+
+// checkClientActions reports client files naming actions that spad.toml
+// does not define.
+func checkClientActions(dir string, srv *Server, clients []Client) Problems {
+	var probs Problems
+	for _, cl := range clients {
+		for _, name := range cl.Actions {
+			if _, ok := srv.Action(name); ok {
+				continue
+			}
+			file, line := ClientFile(dir, cl.Name), 0
+			if data, err := keys.ReadSecretFile(file); err == nil {
+				line = tomlfile.NewChecker(file, data, "key").Line("actions")
+				clear(data)
+			}
+			probs = append(probs, Problem{File: file, Line: line, Key: "actions",
+				Msg: fmt.Sprintf("action %q is not defined in %s (add an [[action]] table there)", name, ServerFile(dir))})
+		}
+	}
+	return probs
 }
 
 // ListClients reads and checks the client files of the configuration

@@ -60,6 +60,25 @@ limits.replay_per_client = 10
 limits.replay_global = 100
 limits.rate = 2
 limits.burst = 3
+forward = true
+teardown = true
+mark = 21328
+
+[exec]
+open = ["/usr/sbin/fw-open", "{ip}", "{proto}/{port}"]
+close = ["/usr/sbin/fw-close", "{ip}"]
+timeout = "5s"
+
+[[action]]
+id = 3
+name = "restart-vpn"
+argv = ["/usr/bin/systemctl", "restart", "openvpn"]
+
+[[action]]
+id = 4
+name = "backup"
+argv = ["/usr/local/bin/backup", "{client}"]
+timeout = "2h"
 `, 0o644)
 	key := testKey(t, 1)
 	writeFile(t, ClientFile(dir, "ci-runner.1"), `name = "ci-runner.1"
@@ -83,6 +102,12 @@ revoked = "2029-01-02T03:04:05+01:00"
 		Protect: []spa.Port{{Proto: spa.TCP, Port: 22}, {Proto: spa.UDP, Port: 53}}, Backend: BackendNftables,
 		ManageDeny: false, StateDir: "/srv/spa", Window: 90 * time.Second, LogFormat: LogJSON, LogLevel: LogDebug,
 		LogRate: 0, Limits: Limits{ReplayPerClient: 10, ReplayGlobal: 100, Rate: 2, Burst: 3},
+		Forward: true, Teardown: true, Mark: 21328,
+		Exec: Exec{Open: []string{"/usr/sbin/fw-open", "{ip}", "{proto}/{port}"}, Close: []string{"/usr/sbin/fw-close", "{ip}"}, Timeout: 5 * time.Second},
+		Actions: []Action{
+			{ID: 3, Name: "restart-vpn", Argv: []string{"/usr/bin/systemctl", "restart", "openvpn"}, Timeout: DefaultActionTimeout},
+			{ID: 4, Name: "backup", Argv: []string{"/usr/local/bin/backup", "{client}"}, Timeout: 2 * time.Hour},
+		},
 	}
 	if !reflect.DeepEqual(cfg.Server, want) {
 		t.Errorf("server = %+v\nwant %+v", cfg.Server, want)

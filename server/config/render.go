@@ -50,6 +50,19 @@ backend = %s
 # Set it to false if you maintain those rules yourself.
 manage_deny = %t
 
+# Also guard the forward path, for services published by containers
+# (Docker): grants then match the published port before address translation.
+forward = %t
+
+# Remove spad's firewall rules when it stops. Without it, nftables grants
+# still expire on their own and the protected ports stay closed while spad
+# is down; with it, they are open while spad is down.
+teardown = %t
+
+# With manage_deny = false and your own deny rule: spad sets this packet mark
+# (nftables only) on packets a grant lets through, so your rule can skip them.
+mark = %d
+
 # Directory for the replay cache and other state (an absolute path).
 state_dir = %s
 
@@ -75,10 +88,58 @@ replay_global = %d
 # above that rate. A client file may set its own "rate" and "burst".
 rate = %s
 burst = %d
-`, tomlfile.PortList(s.Protect), tomlfile.Quote(string(s.Backend)), s.ManageDeny, tomlfile.Quote(s.StateDir),
+`, tomlfile.PortList(s.Protect), tomlfile.Quote(string(s.Backend)), s.ManageDeny, s.Forward, s.Teardown, s.Mark, tomlfile.Quote(s.StateDir),
 		tomlfile.Quote(tomlfile.FormatDuration(s.Window)), tomlfile.Quote(string(s.LogFormat)), tomlfile.Quote(string(s.LogLevel)), s.LogRate,
 		s.Limits.ReplayPerClient, s.Limits.ReplayGlobal, tomlfile.FormatFloat(s.Limits.Rate), s.Limits.Burst)
+	renderExec(&b, s)
+	renderActions(&b, s.Actions)
 	return []byte(b.String())
+}
+
+// renderExec writes the [exec] table: the configured commands, examples to
+// replace for the exec backend, or commented examples otherwise.
+func renderExec(b *strings.Builder, s Server) {
+	b.WriteString(`
+# The exec backend runs these commands (argv lists, never a shell) when a
+# grant starts and ends. Tokens: {ip} {family} {proto} {port} {duration}
+# {client}.
+`)
+	e, prefix := s.Exec, "# "
+	switch {
+	case len(e.Open) > 0 || len(e.Close) > 0:
+		prefix = ""
+	case s.Backend == BackendExec:
+		b.WriteString("# Replace these examples with your own commands.\n")
+		prefix = ""
+		e.Open = []string{"/usr/local/sbin/spa-open", "{ip}", "{proto}", "{port}", "{duration}"}
+		e.Close = []string{"/usr/local/sbin/spa-close", "{ip}", "{proto}", "{port}"}
+	default:
+		e.Open = []string{"/usr/local/sbin/spa-open", "{ip}", "{proto}", "{port}", "{duration}"}
+		e.Close = []string{"/usr/local/sbin/spa-close", "{ip}", "{proto}", "{port}"}
+	}
+	if e.Timeout == 0 {
+		e.Timeout = DefaultActionTimeout
+	}
+	fmt.Fprintf(b, "%s[exec]\n%sopen = %s\n%sclose = %s\n%stimeout = %s\n", prefix, prefix, tomlfile.QuoteList(e.Open),
+		prefix, tomlfile.QuoteList(e.Close), prefix, tomlfile.Quote(tomlfile.FormatDuration(e.Timeout)))
+}
+
+// renderActions writes the [[action]] tables, or a commented example.
+func renderActions(b *strings.Builder, acts []Action) {
+	b.WriteString(`
+# Named actions a client may run by number if its client file lists the
+# name in "actions". The command is an argv list with the same tokens; its
+# output goes to the log.
+`)
+	prefix := ""
+	if len(acts) == 0 {
+		prefix = "# "
+		acts = []Action{{ID: 1, Name: "restart-web", Argv: []string{"/usr/bin/systemctl", "restart", "nginx"}, Timeout: 30 * time.Second}}
+	}
+	for _, a := range acts {
+		fmt.Fprintf(b, "%s[[action]]\n%sid = %d\n%sname = %s\n%sargv = %s\n%stimeout = %s\n", prefix, prefix, a.ID,
+			prefix, tomlfile.Quote(a.Name), prefix, tomlfile.QuoteList(a.Argv), prefix, tomlfile.Quote(tomlfile.FormatDuration(a.Timeout)))
+	}
 }
 
 // renderClient returns c as the text of its client file. The result holds the

@@ -124,6 +124,22 @@ type Server struct {
 	// LogRate is the most drop-log lines per second; 0 turns them off (key
 	// "log_rate").
 	LogRate int
+	// Forward also puts the deny and the grants in the forward path, for
+	// services published by containers, such as Docker's (key "forward").
+	Forward bool
+	// Teardown removes spad's firewall table or chains when spad stops
+	// (key "teardown"). Without it, nftables grants expire in the kernel
+	// on their own, and iptables and exec grants are restored at the next
+	// start; with it, the protected ports are open while spad is stopped.
+	Teardown bool
+	// Mark, if not zero, is set on packets a grant lets through (nftables
+	// only), so that a deny rule kept outside spad's table (manage_deny =
+	// false) can skip them (key "mark").
+	Mark uint32
+	// Exec are the exec backend's commands ([exec] table).
+	Exec Exec
+	// Actions are the named commands clients may run ([[action]] tables).
+	Actions []Action
 	// Limits are the replay cache bounds and rate limits ([limits] table).
 	Limits Limits
 }
@@ -155,6 +171,7 @@ func DefaultServer() Server {
 		LogFormat:  LogText,
 		LogLevel:   LogInfo,
 		LogRate:    DefaultLogRate,
+		Exec:       Exec{Timeout: DefaultActionTimeout},
 		Limits: Limits{
 			ReplayPerClient: DefaultReplayPerClient,
 			ReplayGlobal:    DefaultReplayGlobal,

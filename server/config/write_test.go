@@ -30,6 +30,12 @@ func TestInitDirRoundTrip(t *testing.T) {
 		Addr: "bastion.example.com", Protect: nil, Backend: BackendExec, ManageDeny: false,
 		StateDir: "/var/lib/spa east", Window: 90 * time.Second, LogFormat: LogJSON, LogLevel: LogError,
 		LogRate: 1000, Limits: Limits{ReplayPerClient: 1, ReplayGlobal: 1, Rate: 0.25, Burst: 1},
+		Forward: true, Teardown: true, Mark: 0x5350,
+		Exec: Exec{Open: []string{"/usr/sbin/fw-open", "{ip}", "port={port}"}, Close: []string{"/usr/sbin/fw-close", "{ip}"}, Timeout: 20 * time.Second},
+		Actions: []Action{
+			{ID: 1, Name: "restart-web", Argv: []string{"/usr/bin/systemctl", "restart", "nginx"}, Timeout: 30 * time.Second},
+			{ID: 9, Name: "backup", Argv: []string{"/usr/local/bin/backup", "--for", "{client}"}, Timeout: time.Hour},
+		},
 	}
 	servers["every value"] = odd
 	for name, s := range servers {
@@ -157,10 +163,34 @@ func initTestDir(t *testing.T) string {
 	dir := t.TempDir()
 	s := DefaultServer()
 	s.Name = testServerName
+	s.Actions = []Action{
+		{ID: 1, Name: "restart-vpn", Argv: []string{"/usr/bin/systemctl", "restart", "openvpn"}, Timeout: time.Minute},
+		{ID: 2, Name: "wake.nas", Argv: []string{"/usr/sbin/etherwake", "nas"}, Timeout: time.Minute},
+	}
 	if err := InitDir(dir, s); err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// A client may only name actions spad.toml defines; the problem points at
+// the client file's "actions" line.
+func TestClientActionMustBeDefined(t *testing.T) {
+	dir := initTestDir(t)
+	c := NewClient("bob", testKey(t, 4), []spa.Port{{Proto: spa.TCP, Port: 22}})
+	c.Actions = []string{"wake.nas", "format-disk"}
+	if err := WriteClient(dir, c); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	var probs Problems
+	if !errors.As(err, &probs) || len(probs) != 1 {
+		t.Fatalf("Load: %v, want one problem", err)
+	}
+	p := probs[0]
+	if p.File != ClientFile(dir, "bob") || p.Key != "actions" || p.Line == 0 || !strings.Contains(p.Msg, `"format-disk"`) {
+		t.Fatalf("problem %+v", p)
+	}
 }
 
 func TestWriteClientRoundTrip(t *testing.T) {

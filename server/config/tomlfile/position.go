@@ -1,6 +1,7 @@
 package tomlfile
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -20,12 +21,22 @@ func indexPositions(data []byte) positions {
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
+	arrays := map[string]int{} // elements seen so far of each array of tables
 	for p.NextExpression() {
 		e := p.Expression()
 		switch e.Kind {
-		case unstable.Table, unstable.ArrayTable:
+		case unstable.Table:
 			var line int
 			table, line = keyParts(&p, nil, e.Key())
+			pos.set(table, line)
+		case unstable.ArrayTable:
+			// [[action]] number N is addressed as "action.N": its keys are
+			// "action.N.name" and so on.
+			var line int
+			table, line = keyParts(&p, nil, e.Key())
+			name := strings.Join(table, ".")
+			table = append(table, strconv.Itoa(arrays[name]))
+			arrays[name]++
 			pos.set(table, line)
 		case unstable.KeyValue:
 			pos.keyValue(&p, table, e)
