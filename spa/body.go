@@ -39,8 +39,16 @@ type Flags uint8
 // address instead of the address in the body (for clients behind NAT).
 const FlagUseSource Flags = 0x01
 
-// knownFlags are the bits a version 1 body may set. Bit 1 is reserved for
-// the knock-port transport (SPEC.md §11).
+// FlagFragmented marks a packet sent as a knock: cut into fragments sent to
+// one-time knock ports (SPEC.md §11). It is set in every knock packet and in
+// no single datagram: [HintTable.Open] and [ParseBody] reject it, and only
+// [Key.SealKnock] and [HintTable.OpenKnock] handle it.
+const FlagFragmented Flags = 0x02
+
+// knownFlags are the bits the body of a single datagram may set (SPEC.md
+// §5.1 rule 2). FlagFragmented is deliberately absent: it is valid only in a
+// packet reassembled from a knock, which the knock functions check
+// themselves.
 const knownFlags = FlagUseSource
 
 // Body layout (SPEC.md §5).

@@ -119,7 +119,7 @@ func TestReasonsAreAClosedSetOfLabels(t *testing.T) {
 			t.Fatalf("%v: error text %q lacks the package prefix", r, r.Error())
 		}
 	}
-	if len(seen) != 10 {
-		t.Fatalf("%d reasons, want 10", len(seen))
+	if len(seen) != 13 {
+		t.Fatalf("%d reasons, want 13", len(seen))
 	}
 }

@@ -8,18 +8,23 @@ import "errors"
 type Reason uint8
 
 // The rejection reasons, in verification order. Steps 1 to 6 belong to this
-// package; the rest are decided by the server.
+// package; the rest are decided by the server. The knock-layer reasons
+// (SPEC.md §11.7) follow; knock datagrams also use ReasonUnknownKey (no
+// candidate at the port) and ReasonMalformed (a length no candidate fits).
 const (
-	ReasonMalformed   Reason = iota + 1 // wrong length, or unknown version or suite
-	ReasonUnknownKey                    // no enrolled key has this hint now
-	ReasonAuth                          // the MAC does not match
-	ReasonBadBody                       // authenticated, but the body is not canonical
-	ReasonStale                         // the timestamp is outside the window
-	ReasonAddress                       // the address to open is not allowed
-	ReasonPolicy                        // port, action or message type not allowed
-	ReasonRateLimited                   // the client exceeded its request rate
-	ReasonReplay                        // this nonce was already accepted
-	ReasonQuota                         // the replay cache is full
+	ReasonMalformed      Reason = iota + 1 // wrong length, or unknown version or suite
+	ReasonUnknownKey                       // no enrolled key has this hint now
+	ReasonAuth                             // the MAC does not match
+	ReasonBadBody                          // authenticated, but the body is not canonical
+	ReasonStale                            // the timestamp is outside the window
+	ReasonAddress                          // the address to open is not allowed
+	ReasonPolicy                           // port, action or message type not allowed
+	ReasonRateLimited                      // the client exceeded its request rate
+	ReasonReplay                           // this nonce was already accepted
+	ReasonQuota                            // the replay cache is full
+	ReasonFragmentAuth                     // a knock fragment's tag matches no candidate
+	ReasonPartialTimeout                   // an incomplete knock reassembly expired
+	ReasonPartialEvicted                   // an incomplete knock reassembly was evicted by a bound
 	numReasons
 )
 
@@ -55,6 +60,12 @@ func (r Reason) String() string {
 		return "replay"
 	case ReasonQuota:
 		return "quota"
+	case ReasonFragmentAuth:
+		return "fragment_auth"
+	case ReasonPartialTimeout:
+		return "partial_timeout"
+	case ReasonPartialEvicted:
+		return "partial_evicted"
 	}
 	return "unknown_reason"
 }
@@ -82,6 +93,12 @@ func (r Reason) Error() string {
 		return "spa: replayed packet"
 	case ReasonQuota:
 		return "spa: replay cache full"
+	case ReasonFragmentAuth:
+		return "spa: knock fragment authentication failed"
+	case ReasonPartialTimeout:
+		return "spa: incomplete knock expired"
+	case ReasonPartialEvicted:
+		return "spa: incomplete knock evicted"
 	}
 	return "spa: unknown reason"
 }
