@@ -44,7 +44,7 @@ func OpenAFPacket(cfg Config) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := filterProgram(cfg.PortLo, cfg.PortHi, ifindexes)
+	filter, err := filterProgram(cfg.ranges(), ifindexes)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func OpenAFPacket(cfg Config) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: packet socket: %w", err)
 	}
-	s := &afpacket{fd: fd, dec: newDecoder(cfg.PortLo, cfg.PortHi), buf: make([]byte, 1<<16)}
+	s := &afpacket{fd: fd, dec: newDecoder(cfg.ranges()...), buf: make([]byte, 1<<16)}
 	if err := s.setup(cfg, filter); err != nil {
 		s.release()
 		return nil, err

@@ -54,12 +54,25 @@ type Config struct {
 	// PortLo and PortHi are the destination port range, inclusive;
 	// PortLo == PortHi for just the SPA port.
 	PortLo, PortHi uint16
+	// More are further destination port ranges, such as the knock ports.
+	More []PortRange
 	// BufferSize is, in AF_PACKET mode, the ring size in bytes: blocks
 	// of 128 KiB, at least 4, 4 MiB when 0. In UDP mode it is each
 	// socket's SO_RCVBUF (capped by net.core.rmem_max), the system's
 	// default when 0.
 	BufferSize int
 }
+
+// PortRange is an inclusive range of UDP destination ports.
+type PortRange struct{ Lo, Hi uint16 }
+
+// ranges returns every configured port range, the primary one first.
+func (c Config) ranges() []PortRange {
+	return append([]PortRange{{c.PortLo, c.PortHi}}, c.More...)
+}
+
+// maxRanges bounds the port ranges (the BPF program checks each in turn).
+const maxRanges = 16
 
 const (
 	// maxBufferSize bounds BufferSize (1 GiB).
@@ -75,8 +88,13 @@ const (
 var errClosed = fmt.Errorf("capture: source closed: %w", net.ErrClosed)
 
 func (c Config) validate() error {
-	if c.PortLo == 0 || c.PortHi < c.PortLo {
-		return fmt.Errorf("capture: invalid port range %d-%d", c.PortLo, c.PortHi)
+	if len(c.More) >= maxRanges {
+		return fmt.Errorf("capture: %d port ranges, at most %d", len(c.More)+1, maxRanges)
+	}
+	for _, r := range c.ranges() {
+		if r.Lo == 0 || r.Hi < r.Lo {
+			return fmt.Errorf("capture: invalid port range %d-%d", r.Lo, r.Hi)
+		}
 	}
 	if c.BufferSize < 0 || c.BufferSize > maxBufferSize {
 		return fmt.Errorf("capture: buffer size %d out of range 0-%d", c.BufferSize, maxBufferSize)

@@ -20,7 +20,7 @@ type decoder struct {
 
 	parse4, parse6 *gopacket.DecodingLayerParser
 	decoded        []gopacket.LayerType
-	lo, hi         uint16
+	ranges         []PortRange
 }
 
 // ipv6Extension skips IPv6 routing and destination-options headers
@@ -38,8 +38,8 @@ var ipv6ExtensionClass = gopacket.NewLayerClass([]gopacket.LayerType{
 // CanDecode implements gopacket.DecodingLayer.
 func (*ipv6Extension) CanDecode() gopacket.LayerClass { return ipv6ExtensionClass }
 
-func newDecoder(lo, hi uint16) *decoder {
-	d := &decoder{lo: lo, hi: hi, decoded: make([]gopacket.LayerType, 0, 2+maxIPv6Extensions)}
+func newDecoder(ranges ...PortRange) *decoder {
+	d := &decoder{ranges: ranges, decoded: make([]gopacket.LayerType, 0, 2+maxIPv6Extensions)}
 	d.parse4 = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv4, &d.ip4, &d.udp)
 	d.parse6 = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv6, &d.ip6, &d.ext, &d.udp)
 	// The UDP payload is the end: whatever gopacket would decode next
@@ -81,11 +81,21 @@ func (d *decoder) decode(data []byte) (Packet, bool) {
 		return Packet{}, false
 	}
 	p.SrcPort, p.DstPort = uint16(u.SrcPort), uint16(u.DstPort)
-	if p.DstPort < d.lo || p.DstPort > d.hi {
+	if !d.wanted(p.DstPort) {
 		return Packet{}, false
 	}
 	p.Payload = u.Payload
 	return p, true
+}
+
+// wanted reports whether port lies in one of the decoder's ranges.
+func (d *decoder) wanted(port uint16) bool {
+	for _, r := range d.ranges {
+		if port >= r.Lo && port <= r.Hi {
+			return true
+		}
+	}
+	return false
 }
 
 // reachedUDP reports whether the layers decoded are IP, extension

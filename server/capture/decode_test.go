@@ -21,7 +21,7 @@ func TestDecode(t *testing.T) {
 		{"ipv6 hop-by-hop", ipv6Packet(protoUDP, []ipv6Ext{extHopByHop}, udp), "2001:db8::2", "2001:db8::1"},
 		{"ipv6 extensions", ipv6Packet(protoUDP, []ipv6Ext{extHopByHop, extDestOpts, extRouting, extDestOpts}, udp), "2001:db8::2", "2001:db8::1"},
 	}
-	d := newDecoder(testLo, testHi)
+	d := newDecoder(PortRange{testLo, testHi})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, ok := d.decode(tt.pkt)
@@ -41,7 +41,7 @@ func TestDecode(t *testing.T) {
 func TestDecodeMappedIPv6Unmapped(t *testing.T) {
 	pkt := ipv6Packet(protoUDP, nil, udpHeader(1, testLo, nil))
 	copy(pkt[8:24], []byte{10: 0xff, 11: 0xff, 12: 192, 13: 0, 14: 2, 15: 9})
-	p, ok := newDecoder(testLo, testHi).decode(pkt)
+	p, ok := newDecoder(PortRange{testLo, testHi}).decode(pkt)
 	if !ok || p.Src.String() != "192.0.2.9" || !p.Src.Is4() {
 		t.Fatalf("decode = %v, %v", p.Src, ok)
 	}
@@ -76,7 +76,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"ipv6 truncated", ipv6Packet(protoUDP, nil, udp)[:100]},
 		{"ipv6 short", ipv6Packet(protoUDP, nil, udp)[:30]},
 	}
-	d := newDecoder(testLo, testHi)
+	d := newDecoder(PortRange{testLo, testHi})
 	for _, tt := range tests {
 		if p, ok := d.decode(tt.pkt); ok {
 			t.Errorf("%s: decoded %+v", tt.name, p)
@@ -100,7 +100,7 @@ func TestDecodeAllocs(t *testing.T) {
 		// a router alert and a PadN).
 		{"ipv6 hop-by-hop", ipv6Packet(protoUDP, []ipv6Ext{extHopByHop}, udp), 2},
 	}
-	d := newDecoder(testLo, testHi)
+	d := newDecoder(PortRange{testLo, testHi})
 	for _, tt := range tests {
 		allocs := testing.AllocsPerRun(1000, func() {
 			if _, ok := d.decode(tt.pkt); !ok && tt.name != "ipv4 port out of range" {
@@ -123,7 +123,7 @@ func BenchmarkDecode(b *testing.B) {
 		{"ipv6", ipv6Packet(protoUDP, nil, udp)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			d := newDecoder(testLo, testHi)
+			d := newDecoder(PortRange{testLo, testHi})
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.pkt)))
 			for b.Loop() {

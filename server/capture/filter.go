@@ -27,22 +27,23 @@ const (
 
 // The filter's labels.
 const (
-	lblIPv4 = "ipv4"
-	lblIPv6 = "ipv6"
-	lblPort = "port"
-	lblDrop = "drop"
-	lblMeta = "meta-ok"
-	lblUDP6 = "udp6"
+	lblIPv4   = "ipv4"
+	lblIPv6   = "ipv6"
+	lblPort   = "port"
+	lblDrop   = "drop"
+	lblAccept = "accept"
+	lblMeta   = "meta-ok"
+	lblUDP6   = "udp6"
 )
 
 // filterProgram returns the socket filter for a cooked (SOCK_DGRAM)
 // AF_PACKET socket, whose frames start at the network header. It accepts
 // PACKET_HOST frames, from one of ifindexes if any, that are unfragmented
-// IPv4 or IPv6 UDP datagrams to a destination port in [lo, hi].
-func filterProgram(lo, hi uint16, ifindexes []int) ([]bpf.RawInstruction, error) {
+// IPv4 or IPv6 UDP datagrams to a destination port in one of ranges.
+func filterProgram(ranges []PortRange, ifindexes []int) ([]bpf.RawInstruction, error) {
 	var p prog
 	metaChecks(&p, ifindexes)
-	ipChecks(&p, lo, hi)
+	ipChecks(&p, ranges)
 	ins, err := p.resolve()
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func metaChecks(p *prog, ifindexes []int) {
 // ipChecks parses the IP and UDP headers at offset 0 and defines lblIPv4,
 // lblIPv6 and lblDrop. Out-of-bounds loads make the kernel (and the
 // bpf.VM) drop the frame.
-func ipChecks(p *prog, lo, hi uint16) {
+func ipChecks(p *prog, ranges []PortRange) {
 	// IPv4: version 4 and header length >= 20 (first byte 0x45-0x4f),
 	// UDP, not a fragment (neither MF nor an offset: since the socket
 	// sees datagrams before reassembly, a fragment can only ever yield
@@ -131,10 +132,16 @@ func ipChecks(p *prog, lo, hi uint16) {
 	p.label(lblUDP6)
 	p.emit(bpf.LoadIndirect{Off: 2, Size: 2})
 
-	// A holds the UDP destination port.
+	// A holds the UDP destination port: accept it if it lies in any range.
 	p.label(lblPort)
-	p.jumpIf(bpf.JumpLessThan, uint32(lo), lblDrop, "")
-	p.jumpIf(bpf.JumpGreaterThan, uint32(hi), lblDrop, "")
+	for i, r := range ranges {
+		next := fmt.Sprintf("range-%d", i+1)
+		p.jumpIf(bpf.JumpLessThan, uint32(r.Lo), next, "")
+		p.jumpIf(bpf.JumpGreaterThan, uint32(r.Hi), next, lblAccept)
+		p.label(next)
+	}
+	p.jumpTo(lblDrop)
+	p.label(lblAccept)
 	p.emit(bpf.RetConstant{Val: snapLen})
 	p.label(lblDrop)
 	p.emit(bpf.RetConstant{Val: 0})

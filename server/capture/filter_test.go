@@ -30,7 +30,7 @@ func runFilter(t *testing.T, ins []bpf.Instruction, pkt []byte) int {
 // ipFilter is the filter's IP part behind a dispatch on the version
 // nibble instead of the Linux extensions (which the VM lacks; they are
 // tested separately by TestFilterMetadata).
-func ipFilter(t *testing.T, lo, hi uint16) []bpf.Instruction {
+func ipFilter(t *testing.T, ranges ...PortRange) []bpf.Instruction {
 	t.Helper()
 	var p prog
 	p.emit(
@@ -39,7 +39,7 @@ func ipFilter(t *testing.T, lo, hi uint16) []bpf.Instruction {
 	)
 	p.jumpIf(bpf.JumpEqual, 4, lblIPv4, "")
 	p.jumpIf(bpf.JumpEqual, 6, lblIPv6, lblDrop)
-	ipChecks(&p, lo, hi)
+	ipChecks(&p, ranges)
 	ins, err := p.resolve()
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestFilterIP(t *testing.T) {
 		{"version 5", append([]byte{0x55}, v4(testLo)[1:]...), false},
 		{"empty", nil, false},
 	}
-	ins := ipFilter(t, testLo, testHi)
+	ins := ipFilter(t, PortRange{testLo, testHi})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			n := runFilter(t, ins, tt.pkt)
@@ -107,8 +107,34 @@ func TestFilterIP(t *testing.T) {
 	}
 }
 
+// With several ranges (the SPA port and a knock range), a port passes if it
+// lies in any of them, and the gaps between them stay closed.
+func TestFilterSeveralRanges(t *testing.T) {
+	ins := ipFilter(t, PortRange{62201, 62201}, PortRange{20000, 32767})
+	pl := testPayload(40)
+	for port, want := range map[uint16]bool{
+		62201: true, 20000: true, 26000: true, 32767: true,
+		19999: false, 32768: false, 62200: false, 62202: false, 53: false, 65535: false,
+	} {
+		for _, pkt := range [][]byte{
+			ipv4Packet(protoUDP, 0, nil, udpHeader(40000, port, pl)),
+			ipv6Packet(protoUDP, nil, udpHeader(40000, port, pl)),
+		} {
+			if got := runFilter(t, ins, pkt) > 0; got != want {
+				t.Errorf("port %d: accepted = %v, want %v", port, got, want)
+			}
+		}
+	}
+	d := newDecoder(PortRange{62201, 62201}, PortRange{20000, 32767})
+	for port, want := range map[uint16]bool{62201: true, 20000: true, 32767: true, 32768: false, 19999: false} {
+		if _, ok := d.decode(ipv4Packet(protoUDP, 0, nil, udpHeader(40000, port, pl))); ok != want {
+			t.Errorf("decoder, port %d: %v, want %v", port, ok, want)
+		}
+	}
+}
+
 func TestFilterSinglePort(t *testing.T) {
-	ins := ipFilter(t, testLo, testLo)
+	ins := ipFilter(t, PortRange{testLo, testLo})
 	for port, want := range map[uint16]bool{testLo - 1: false, testLo: true, testLo + 1: false} {
 		for _, pkt := range [][]byte{
 			ipv4Packet(protoUDP, 0, nil, udpHeader(1, port, nil)),
@@ -122,7 +148,7 @@ func TestFilterSinglePort(t *testing.T) {
 }
 
 func TestFilterFullRange(t *testing.T) {
-	ins := ipFilter(t, 1, 65535)
+	ins := ipFilter(t, PortRange{1, 65535})
 	for _, port := range []uint16{0, 1, 53, 65535} {
 		got := runFilter(t, ins, ipv4Packet(protoUDP, 0, nil, udpHeader(1, port, nil))) > 0
 		if got != (port != 0) {
@@ -210,7 +236,7 @@ func TestFilterProgramAssembles(t *testing.T) {
 		many[i] = i + 1
 	}
 	for _, ifindexes := range [][]int{nil, {1}, many} {
-		raw, err := filterProgram(testLo, testHi, ifindexes)
+		raw, err := filterProgram([]PortRange{{testLo, testHi}}, ifindexes)
 		if err != nil {
 			t.Fatalf("%d interfaces: %v", len(ifindexes), err)
 		}

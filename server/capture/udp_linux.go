@@ -55,8 +55,12 @@ func OpenUDP(cfg Config, addrs []netip.Addr) (Source, error) {
 	if len(cfg.Interfaces) > 0 {
 		return nil, errors.New("capture: udp mode takes addresses, not interfaces")
 	}
-	if n := int(cfg.PortHi) - int(cfg.PortLo) + 1; n > maxUDPPorts {
-		return nil, fmt.Errorf("capture: udp mode: port range %d-%d has %d ports, at most %d", cfg.PortLo, cfg.PortHi, n, maxUDPPorts)
+	n := 0
+	for _, r := range cfg.ranges() {
+		n += int(r.Hi) - int(r.Lo) + 1
+	}
+	if n > maxUDPPorts {
+		return nil, fmt.Errorf("capture: udp mode: the port ranges hold %d ports, at most %d (one socket each); use capture mode for a knock range that large", n, maxUDPPorts)
 	}
 	dual := len(addrs) == 0
 	if dual {
@@ -84,21 +88,31 @@ func (s *udpSource) open(cfg Config, addrs []netip.Addr, dual bool) error {
 		return fmt.Errorf("capture: epoll: %w", err)
 	}
 	for _, addr := range addrs {
-		for port := int(cfg.PortLo); port <= int(cfg.PortHi); port++ {
-			ap := netip.AddrPortFrom(addr.Unmap(), uint16(port))
-			fd, err := udpSocketFor(ap, dual, cfg.BufferSize)
-			if err != nil {
-				return fmt.Errorf("capture: udp %s: %w", ap, err)
-			}
-			s.socks = append(s.socks, udpSocket{fd: fd, addr: ap})
-			ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(len(s.socks) - 1)}
-			if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-				return fmt.Errorf("capture: udp %s: epoll: %w", ap, err)
+		for _, r := range cfg.ranges() {
+			if err := s.bindRange(addr, r, dual, cfg.BufferSize); err != nil {
+				return err
 			}
 		}
 	}
 	s.events = make([]unix.EpollEvent, min(len(s.socks)+1, 256))
 	s.ready = make([]int32, 0, len(s.events))
+	return nil
+}
+
+// bindRange binds one socket on addr for each port of r.
+func (s *udpSource) bindRange(addr netip.Addr, r PortRange, dual bool, bufferSize int) error {
+	for port := int(r.Lo); port <= int(r.Hi); port++ {
+		ap := netip.AddrPortFrom(addr.Unmap(), uint16(port))
+		fd, err := udpSocketFor(ap, dual, bufferSize)
+		if err != nil {
+			return fmt.Errorf("capture: udp %s: %w", ap, err)
+		}
+		s.socks = append(s.socks, udpSocket{fd: fd, addr: ap})
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(len(s.socks) - 1)}
+		if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			return fmt.Errorf("capture: udp %s: epoll: %w", ap, err)
+		}
+	}
 	return nil
 }
 

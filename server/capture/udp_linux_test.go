@@ -140,7 +140,7 @@ func TestUDPBadConfig(t *testing.T) {
 		want string
 	}{
 		{Config{PortLo: 0, PortHi: 0}, "port range 0-0"},
-		{Config{PortLo: 1000, PortHi: 1000 + maxUDPPorts}, "port range 1000-5096 has 4097 ports"},
+		{Config{PortLo: 1000, PortHi: 1000 + maxUDPPorts}, "the port ranges hold 4097 ports, at most 4096"},
 		{Config{PortLo: 1, PortHi: 1, Interfaces: []string{"lo"}}, "not interfaces"},
 	}
 	for _, tt := range tests {
