@@ -98,7 +98,7 @@ func (r PortRange) String() string {
 	return strconv.Itoa(int(r.Lo)) + "-" + strconv.Itoa(int(r.Hi))
 }
 
-var errRangeSyntax = errors.New(`want LO-HI such as "20000-59999"`)
+var errRangeSyntax = errors.New(`want LO-HI such as "20000-32767"`)
 
 // ParsePortRange parses "lo-hi", as in the knock_range setting. It checks
 // only the syntax and lo <= hi; [CheckKnockConfig] checks the rest.

@@ -54,6 +54,14 @@ type Client struct {
 	// Revoked is when the client was revoked; zero if it is not. A revoked
 	// client is kept for the record but never accepted (key "revoked").
 	Revoked time.Time
+	// Knock is the client's knock mode: KnockOff, KnockHOTP or KnockTOTP
+	// (key "knock_ports").
+	Knock string
+	// KnockFragments is n, the fragments per knock (key "knock_fragments").
+	KnockFragments int
+	// KnockRequired refuses the client's single packets: it must knock
+	// (key "knock_required").
+	KnockRequired bool
 }
 
 // NewClient returns a client with the given name, key and allowed ports and
@@ -66,6 +74,7 @@ func NewClient(name string, key keys.ClientServerKey, allow []spa.Port) Client {
 		Allow:           allow,
 		MaxDuration:     DefaultMaxDuration,
 		DefaultDuration: DefaultDefaultDuration,
+		KnockFragments:  spa.DefaultFragments,
 	}
 }
 

@@ -25,6 +25,7 @@ type rawClient struct {
 	Burst           any `toml:"burst"`
 	Expires         any `toml:"expires"`
 	Revoked         any `toml:"revoked"`
+	rawClientKnock
 }
 
 // ParseClient parses and checks the content of the client file file (whose
@@ -106,6 +107,7 @@ func parseClient(file string, data []byte) (Client, Problems) {
 	if v, ok := c.Time("expires", raw.Expires); ok {
 		cl.Expires = v
 	}
+	checkClientKnock(c, &cl, raw.rawClientKnock)
 	if v, ok := c.Time("revoked", raw.Revoked); ok {
 		cl.Revoked = v
 	}

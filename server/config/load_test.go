@@ -63,6 +63,10 @@ limits.burst = 3
 forward = true
 teardown = true
 mark = 21328
+knock_range = "41000-41999"
+knock_exclude = [41053, 41500]
+knock_lookahead = 20
+knock_timeout = "3s"
 
 [exec]
 open = ["/usr/sbin/fw-open", "{ip}", "{proto}/{port}"]
@@ -92,6 +96,9 @@ rate = 0.5
 burst = 2
 expires = 2030-01-02T03:04:05Z
 revoked = "2029-01-02T03:04:05+01:00"
+knock_ports = "hotp"
+knock_fragments = 3
+knock_required = true
 `, 0o600)
 	cfg, err := Load(dir)
 	if err != nil {
@@ -103,7 +110,8 @@ revoked = "2029-01-02T03:04:05+01:00"
 		ManageDeny: false, StateDir: "/srv/spa", Window: 90 * time.Second, LogFormat: LogJSON, LogLevel: LogDebug,
 		LogRate: 0, Limits: Limits{ReplayPerClient: 10, ReplayGlobal: 100, Rate: 2, Burst: 3},
 		Forward: true, Teardown: true, Mark: 21328,
-		Exec: Exec{Open: []string{"/usr/sbin/fw-open", "{ip}", "{proto}/{port}"}, Close: []string{"/usr/sbin/fw-close", "{ip}"}, Timeout: 5 * time.Second},
+		Knock: Knock{Range: spa.PortRange{Lo: 41000, Hi: 41999}, Exclude: []uint16{41053, 41500}, Lookahead: 20, Timeout: 3 * time.Second},
+		Exec:  Exec{Open: []string{"/usr/sbin/fw-open", "{ip}", "{proto}/{port}"}, Close: []string{"/usr/sbin/fw-close", "{ip}"}, Timeout: 5 * time.Second},
 		Actions: []Action{
 			{ID: 3, Name: "restart-vpn", Argv: []string{"/usr/bin/systemctl", "restart", "openvpn"}, Timeout: DefaultActionTimeout},
 			{ID: 4, Name: "backup", Argv: []string{"/usr/local/bin/backup", "{client}"}, Timeout: 2 * time.Hour},
@@ -118,7 +126,7 @@ revoked = "2029-01-02T03:04:05+01:00"
 	}
 	if !c.Key.Equal(key) || c.MaxDuration != time.Hour || c.DefaultDuration != time.Minute ||
 		c.Address.String() != "198.51.100.0/24" || !reflect.DeepEqual(c.Actions, []string{"restart-vpn"}) ||
-		c.Rate != 0.5 || c.Burst != 2 ||
+		c.Rate != 0.5 || c.Burst != 2 || c.Knock != KnockHOTP || c.KnockFragments != 3 || !c.KnockRequired ||
 		!c.Expires.Equal(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) ||
 		!c.Revoked.Equal(time.Date(2029, 1, 2, 2, 4, 5, 0, time.UTC)) {
 		t.Errorf("client = %+v", c)
@@ -420,5 +428,28 @@ func TestMalformedKeyNotInErrors(t *testing.T) {
 				t.Errorf("error does not name line 2: %s", msg)
 			}
 		})
+	}
+}
+
+// Knock settings are checked like the rest, with file, line and key.
+func TestKnockSettingProblems(t *testing.T) {
+	for _, tc := range []struct{ server, client, want string }{
+		{`knock_range = "20000-20010"`, "", `knock_range: spa: knock range 20000-20010`},
+		{`knock_range = "9-5"`, "", `knock_range: port range "9-5"`},
+		{`knock_exclude = [20001, 20001]`, "", `knock_exclude: 20001 listed twice`},
+		{`knock_lookahead = 0`, "", `knock_lookahead: 0 is out of range`},
+		{"", `knock_ports = "yes"`, `knock_ports:`},
+		{"", `knock_fragments = 9`, `knock_fragments: 9 is out of range: must be 2 to 8`},
+		{"", "knock_ports = \"off\"\nknock_required = true", `knock_required: true needs knock_ports`},
+	} {
+		dir := t.TempDir()
+		writeFile(t, ServerFile(dir), "name = \"gw\"\n"+tc.server+"\n", 0o644)
+		if tc.client != "" {
+			writeFile(t, ClientFile(dir, "c"), "name = \"c\"\nkey = \""+testKey(t, 7).Encode()+"\"\nallow = [\"tcp/22\"]\n"+tc.client+"\n", 0o600)
+		}
+		_, err := Load(dir)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), ".toml:") {
+			t.Errorf("%q %q: %v, want a problem with file:line and %q", tc.server, tc.client, err, tc.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +64,19 @@ teardown = %t
 # (nftables only) on packets a grant lets through, so your rule can skip them.
 mark = %d
 
+# Knock ports (SPEC.md §11): the UDP port range one-time knock ports are
+# drawn from, and ports in it that must never be knock ports (every UDP port
+# a service on this host listens on). Keep the range away from the
+# ephemeral ports (/proc/sys/net/ipv4/ip_local_port_range). Clients' profiles
+# carry the range and the exclusions: after changing them, give clients new
+# profiles.
+knock_range = %s
+knock_exclude = %s
+# HOTP look-ahead (how many counters ahead a client may be) and how long an
+# incomplete knock is kept.
+knock_lookahead = %d
+knock_timeout = %s
+
 # Directory for the replay cache and other state (an absolute path).
 state_dir = %s
 
@@ -88,12 +102,23 @@ replay_global = %d
 # above that rate. A client file may set its own "rate" and "burst".
 rate = %s
 burst = %d
-`, tomlfile.PortList(s.Protect), tomlfile.Quote(string(s.Backend)), s.ManageDeny, s.Forward, s.Teardown, s.Mark, tomlfile.Quote(s.StateDir),
+`, tomlfile.PortList(s.Protect), tomlfile.Quote(string(s.Backend)), s.ManageDeny, s.Forward, s.Teardown, s.Mark,
+		tomlfile.Quote(s.Knock.Range.String()), intList(s.Knock.Exclude), s.Knock.Lookahead, tomlfile.Quote(tomlfile.FormatDuration(s.Knock.Timeout)),
+		tomlfile.Quote(s.StateDir),
 		tomlfile.Quote(tomlfile.FormatDuration(s.Window)), tomlfile.Quote(string(s.LogFormat)), tomlfile.Quote(string(s.LogLevel)), s.LogRate,
 		s.Limits.ReplayPerClient, s.Limits.ReplayGlobal, tomlfile.FormatFloat(s.Limits.Rate), s.Limits.Burst)
 	renderExec(&b, s)
 	renderActions(&b, s.Actions)
 	return []byte(b.String())
+}
+
+// intList writes ports as a TOML array of integers.
+func intList(ports []uint16) string {
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = strconv.Itoa(int(p))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // renderExec writes the [exec] table: the configured commands, examples to
@@ -169,6 +194,7 @@ address = %s
 `, tomlfile.Quote(c.Name), now.UTC().Format(time.RFC3339), tomlfile.Quote(c.Name), tomlfile.Quote(c.Key.Encode()),
 		tomlfile.PortList(c.Allow), tomlfile.Quote(tomlfile.FormatDuration(c.MaxDuration)), tomlfile.Quote(tomlfile.FormatDuration(c.DefaultDuration)),
 		tomlfile.Quote(c.Address.String()))
+	b.WriteString(renderClientKnock(c))
 	b.WriteString("\n# Server-side actions the client may run.\n")
 	if len(c.Actions) == 0 {
 		b.WriteString("# actions = [\"restart-vpn\"]\n")

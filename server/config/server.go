@@ -140,6 +140,8 @@ type Server struct {
 	Exec Exec
 	// Actions are the named commands clients may run ([[action]] tables).
 	Actions []Action
+	// Knock are the knock-port settings (keys "knock_*").
+	Knock Knock
 	// Limits are the replay cache bounds and rate limits ([limits] table).
 	Limits Limits
 }
@@ -172,6 +174,7 @@ func DefaultServer() Server {
 		LogLevel:   LogInfo,
 		LogRate:    DefaultLogRate,
 		Exec:       Exec{Timeout: DefaultActionTimeout},
+		Knock:      Knock{Range: spa.DefaultKnockRange(), Lookahead: DefaultKnockLookahead, Timeout: DefaultKnockTimeout},
 		Limits: Limits{
 			ReplayPerClient: DefaultReplayPerClient,
 			ReplayGlobal:    DefaultReplayGlobal,

@@ -13,25 +13,26 @@ import (
 // any so that a value of the wrong type is a problem of its own, reported
 // with the others, rather than the end of decoding.
 type rawServer struct {
-	Name       any         `toml:"name"`
-	Listen     any         `toml:"listen"`
-	Port       any         `toml:"port"`
-	Interfaces any         `toml:"interfaces"`
-	Addr       any         `toml:"addr"`
-	Protect    any         `toml:"protect"`
-	Backend    any         `toml:"backend"`
-	ManageDeny any         `toml:"manage_deny"`
-	StateDir   any         `toml:"state_dir"`
-	Window     any         `toml:"window"`
-	LogFormat  any         `toml:"log_format"`
-	LogLevel   any         `toml:"log_level"`
-	LogRate    any         `toml:"log_rate"`
-	Forward    any         `toml:"forward"`
-	Teardown   any         `toml:"teardown"`
-	Mark       any         `toml:"mark"`
-	Exec       rawExec     `toml:"exec"`
-	Actions    []rawAction `toml:"action"`
-	Limits     rawLimits   `toml:"limits"`
+	Name       any `toml:"name"`
+	Listen     any `toml:"listen"`
+	Port       any `toml:"port"`
+	Interfaces any `toml:"interfaces"`
+	Addr       any `toml:"addr"`
+	Protect    any `toml:"protect"`
+	Backend    any `toml:"backend"`
+	ManageDeny any `toml:"manage_deny"`
+	StateDir   any `toml:"state_dir"`
+	Window     any `toml:"window"`
+	LogFormat  any `toml:"log_format"`
+	LogLevel   any `toml:"log_level"`
+	LogRate    any `toml:"log_rate"`
+	rawKnock
+	Forward  any         `toml:"forward"`
+	Teardown any         `toml:"teardown"`
+	Mark     any         `toml:"mark"`
+	Exec     rawExec     `toml:"exec"`
+	Actions  []rawAction `toml:"action"`
+	Limits   rawLimits   `toml:"limits"`
 }
 
 // rawLimits is the [limits] table as decoded.
@@ -124,6 +125,7 @@ func parseServer(file string, data []byte) (Server, Problems) {
 	if v, ok := c.Int("mark", raw.Mark, 0, 1<<32-1); ok {
 		s.Mark = uint32(v)
 	}
+	checkKnock(c, &s, raw.rawKnock)
 	checkExec(c, &s, raw.Exec)
 	checkServerActions(c, &s, raw.Actions)
 	checkLimits(c, &s.Limits, raw.Limits)

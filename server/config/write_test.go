@@ -31,7 +31,8 @@ func TestInitDirRoundTrip(t *testing.T) {
 		StateDir: "/var/lib/spa east", Window: 90 * time.Second, LogFormat: LogJSON, LogLevel: LogError,
 		LogRate: 1000, Limits: Limits{ReplayPerClient: 1, ReplayGlobal: 1, Rate: 0.25, Burst: 1},
 		Forward: true, Teardown: true, Mark: 0x5350,
-		Exec: Exec{Open: []string{"/usr/sbin/fw-open", "{ip}", "port={port}"}, Close: []string{"/usr/sbin/fw-close", "{ip}"}, Timeout: 20 * time.Second},
+		Knock: Knock{Range: spa.PortRange{Lo: 40000, Hi: 40999}, Exclude: []uint16{40053, 40123}, Lookahead: 25, Timeout: 7 * time.Second},
+		Exec:  Exec{Open: []string{"/usr/sbin/fw-open", "{ip}", "port={port}"}, Close: []string{"/usr/sbin/fw-close", "{ip}"}, Timeout: 20 * time.Second},
 		Actions: []Action{
 			{ID: 1, Name: "restart-web", Argv: []string{"/usr/bin/systemctl", "restart", "nginx"}, Timeout: 30 * time.Second},
 			{ID: 9, Name: "backup", Argv: []string{"/usr/local/bin/backup", "--for", "{client}"}, Timeout: time.Hour},
@@ -202,6 +203,7 @@ func TestWriteClientRoundTrip(t *testing.T) {
 		MaxDuration: 2 * time.Hour, DefaultDuration: 90 * time.Second,
 		Address: mustPolicy(t, "198.51.100.0/24, 2001:db8::/32"),
 		Actions: []string{"restart-vpn", "wake.nas"}, Rate: 0.2, Burst: 9,
+		Knock: KnockTOTP, KnockFragments: 6, KnockRequired: true,
 		Expires: time.Date(2031, 2, 3, 4, 5, 6, 7, time.UTC),
 		Revoked: time.Date(2030, 2, 3, 4, 5, 6, 0, time.UTC),
 	}

@@ -131,6 +131,38 @@ func (c *Checker) Strings(key string, v any) ([]string, bool) {
 	return out, ok
 }
 
+// Ints returns the array of integers at key, each in [lo, hi], refusing
+// duplicates.
+func (c *Checker) Ints(key string, v any, lo, hi int64) ([]int64, bool) {
+	if v == nil {
+		return nil, false
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		c.Add(key, "must be an array of integers, not %s", KindOf(v))
+		return nil, false
+	}
+	out := make([]int64, 0, len(arr))
+	seen := map[int64]bool{}
+	for i, e := range arr {
+		n, isInt := e.(int64)
+		switch {
+		case !isInt:
+			c.AddElem(key, i, "element %d must be an integer, not %s", i+1, KindOf(e))
+		case n < lo || n > hi:
+			c.AddElem(key, i, "element %d (%d) is out of range: must be %d to %d", i+1, n, lo, hi)
+		case seen[n]:
+			c.AddElem(key, i, "%d listed twice", n)
+		default:
+			seen[n] = true
+			out = append(out, n)
+			continue
+		}
+		ok = false
+	}
+	return out, ok
+}
+
 // Ports returns the array of ports ("tcp/22", parsed with spa.ParsePort) at
 // key, refusing duplicates. An empty array is not a problem here.
 func (c *Checker) Ports(key string, v any) ([]spa.Port, bool) {
