@@ -23,6 +23,12 @@ type Client struct {
 	Burst   int
 	// Expires is when the client stops being accepted; zero for never.
 	Expires time.Time
+	// Knock is the client's knock mode (config.KnockOff, KnockHOTP or
+	// KnockTOTP), KnockFragments its n, and KnockRequired whether its
+	// single packets are refused.
+	Knock          string
+	KnockFragments int
+	KnockRequired  bool
 }
 
 // ClientFromConfig builds the runtime form of an enrolled client of the
@@ -48,6 +54,9 @@ func ClientFromConfig(c *config.Client, srv *config.Server, id keys.ServerID) Cl
 		Rate:            rate,
 		Burst:           burst,
 		Expires:         c.Expires,
+		Knock:           c.Knock,
+		KnockFragments:  c.KnockFragments,
+		KnockRequired:   c.KnockRequired,
 	}
 }
 

@@ -9,8 +9,9 @@ import (
 // Counters count accepted packets and drops per reason. They are exact:
 // every packet handed to the pipeline increments exactly one counter.
 type Counters struct {
-	accepted atomic.Uint64
-	drops    [16]atomic.Uint64 // indexed by spa.Reason
+	accepted  atomic.Uint64
+	fragments atomic.Uint64     // knock fragments stored (duplicates included)
+	drops     [16]atomic.Uint64 // indexed by spa.Reason
 }
 
 func (c *Counters) drop(r spa.Reason) {
@@ -32,18 +33,23 @@ func (c *Counters) Drops(r spa.Reason) uint64 {
 
 // Snapshot returns every counter by label: "accepted" and each reason.
 func (c *Counters) Snapshot() map[string]uint64 {
-	m := map[string]uint64{"accepted": c.Accepted()}
+	m := map[string]uint64{"accepted": c.Accepted(), "fragments": c.fragments.Load()}
 	for _, r := range spa.Reasons() {
 		m[r.String()] = c.Drops(r)
 	}
 	return m
 }
 
-// Total returns the number of packets counted.
+// Total returns the number of datagrams counted: each is accepted, stored
+// as a knock fragment, or dropped for a reason (the datagram completing a
+// knock counts as the knock's outcome). partial_timeout and partial_evicted
+// count knocks rather than datagrams and are left out.
 func (c *Counters) Total() uint64 {
-	n := c.Accepted()
+	n := c.Accepted() + c.fragments.Load()
 	for _, r := range spa.Reasons() {
-		n += c.Drops(r)
+		if r != spa.ReasonPartialTimeout && r != spa.ReasonPartialEvicted {
+			n += c.Drops(r)
+		}
 	}
 	return n
 }

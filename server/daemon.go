@@ -17,9 +17,10 @@ import (
 
 // Source delivers received datagrams: a packet capture or a UDP socket.
 type Source interface {
-	// Next blocks for the next datagram. The payload is only valid until
-	// the next call. After Close it returns an error wrapping net.ErrClosed.
-	Next() (payload []byte, src netip.Addr, err error)
+	// Next blocks for the next datagram and returns its payload, source
+	// address and destination port. The payload is only valid until the
+	// next call. After Close it returns an error wrapping net.ErrClosed.
+	Next() (payload []byte, src netip.Addr, port uint16, err error)
 	// KernelDrops is how many packets the kernel dropped before delivery.
 	KernelDrops() uint64
 	Close() error
@@ -112,7 +113,9 @@ func (d *Daemon) openState() error {
 		return err
 	}
 	d.store = st
-	opts := Options{Window: s.Window, Clock: d.clock, Replay: st, Logger: d.log, LogRate: float64(s.LogRate)}
+	opts := Options{Window: s.Window, Clock: d.clock, Replay: st, Logger: d.log, LogRate: float64(s.LogRate),
+		Knock: &KnockOptions{Range: s.Knock.Range, Excluded: s.Excluded(), Lookahead: s.Knock.Lookahead, Timeout: s.Knock.Timeout, Counters: st},
+	}
 	if rec.Lost {
 		opts.QuietUntil = d.started.Add(s.Window)
 		d.log.Error("replay state lost: refusing packets stamped before the quiet period ends",
@@ -192,15 +195,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // receive is the packet loop: verify, and queue what is accepted.
 func (d *Daemon) receive(ctx context.Context) error {
+	spaPort := d.config().Server.Port
 	for {
-		pkt, src, err := d.src.Next()
+		pkt, src, port, err := d.src.Next()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			return fmt.Errorf("receiving packets: %w", err)
 		}
-		if dec, err := d.v.Handle(pkt, src); err == nil {
+		var dec Decision
+		if port == spaPort {
+			dec, err = d.v.Handle(pkt, src)
+		} else {
+			dec, err = d.v.HandleKnock(pkt, src, port)
+		}
+		if err == nil {
 			select {
 			case d.grants <- dec:
 			case <-ctx.Done():

@@ -31,12 +31,12 @@ func newChanSource(src string) *chanSource {
 	return &chanSource{ch: make(chan []byte), src: netip.MustParseAddr(src), closed: make(chan struct{})}
 }
 
-func (s *chanSource) Next() ([]byte, netip.Addr, error) {
+func (s *chanSource) Next() ([]byte, netip.Addr, uint16, error) {
 	select {
 	case p := <-s.ch:
-		return p, s.src, nil
+		return p, s.src, 62201, nil
 	case <-s.closed:
-		return nil, netip.Addr{}, net.ErrClosed
+		return nil, netip.Addr{}, 0, net.ErrClosed
 	}
 }
 

@@ -39,6 +39,14 @@ type Enrollment struct {
 	Allow       []spa.Port
 	MaxDuration time.Duration // 0 for the default
 	Address     string        // "" for strict
+	// Knock is the knock mode (config.KnockOff, KnockHOTP, KnockTOTP),
+	// KnockFragments its n (0 for the default) and KnockRequired whether
+	// single packets are refused.
+	Knock          string
+	KnockFragments int
+	KnockRequired  bool
+	// Actions are names of [[action]] tables the client may run.
+	Actions []string
 }
 
 // Enroll creates a client secret, hands the client's profile (which holds
@@ -70,6 +78,18 @@ func Enroll(dir string, e Enrollment, rand io.Reader, deliver func(*profile.Prof
 			return nil, fmt.Errorf("--address %q: %w", e.Address, err)
 		}
 	}
+	c.Knock, c.KnockRequired, c.Actions = e.Knock, e.KnockRequired, e.Actions
+	if e.KnockFragments != 0 {
+		c.KnockFragments = e.KnockFragments
+	}
+	acts := map[string]uint16{}
+	for _, name := range e.Actions {
+		a, ok := cfg.Server.Action(name)
+		if !ok {
+			return nil, fmt.Errorf("action %q is not defined in %s", name, config.ServerFile(dir))
+		}
+		acts[name] = a.ID
+	}
 	host := cfg.Server.Addr
 	if host == "" {
 		host = cfg.Server.Name
@@ -78,6 +98,11 @@ func Enroll(dir string, e Enrollment, rand io.Reader, deliver func(*profile.Prof
 		Name: cfg.Server.Name, Server: host, Port: cfg.Server.Port,
 		ServerName: cfg.Server.Name, ServerID: cfg.ServerID, Secret: secret,
 		Ports: e.Allow, Client: e.Name,
+		KnockPorts: c.Knock, KnockFragments: c.KnockFragments,
+		KnockRange: cfg.Server.Knock.Range, KnockExclude: cfg.Server.Knock.Exclude,
+	}
+	if len(acts) > 0 {
+		p.Actions = acts
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func OpenFirewall(cfg *config.Config, log *slog.Logger) (Granter, error) {
 		// Capture mode has no socket on the SPA port, so the kernel would
 		// answer each datagram with an ICMP port unreachable: drop them
 		// before it can (capture sees them first).
-		fc.Silent = []firewall.PortRange{{Proto: spa.UDP, Lo: s.Port, Hi: s.Port}}
+		fc.Silent = append([]firewall.PortRange{{Proto: spa.UDP, Lo: s.Port, Hi: s.Port}}, silentKnockRanges(&s)...)
 	}
 	b, err := firewall.New(fc)
 	if err != nil {
@@ -52,6 +52,24 @@ func OpenFirewall(cfg *config.Config, log *slog.Logger) (Granter, error) {
 	}
 	log.Info("firewall ready", "backend", m.Name(), "protect", s.Protect, "manage_deny", s.ManageDeny, "forward", s.Forward)
 	return newFirewallGranter(m, s.Actions, log), nil
+}
+
+// silentKnockRanges returns the knock range without its excluded ports (the
+// host's own UDP services), as ranges to drop silently.
+func silentKnockRanges(s *config.Server) []firewall.PortRange {
+	var out []firewall.PortRange
+	excluded := s.Excluded()
+	lo := int(s.Knock.Range.Lo)
+	for p := lo; p <= int(s.Knock.Range.Hi)+1; p++ {
+		if p <= int(s.Knock.Range.Hi) && !excluded(uint16(p)) {
+			continue
+		}
+		if p > lo {
+			out = append(out, firewall.PortRange{Proto: spa.UDP, Lo: uint16(lo), Hi: uint16(p - 1)})
+		}
+		lo = p + 1
+	}
+	return out
 }
 
 // firewallGranter opens and closes ports through the firewall manager and

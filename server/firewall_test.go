@@ -107,3 +107,20 @@ func TestGranterOpensAndCloses(t *testing.T) {
 	}
 	g.Close(ctx)
 }
+
+// The knock range is dropped silently except the host's own UDP services.
+func TestSilentKnockRanges(t *testing.T) {
+	s := config.DefaultServer()
+	s.Port = 62201
+	s.Knock.Range = spa.PortRange{Lo: 20000, Hi: 20099}
+	s.Knock.Exclude = []uint16{20000, 20050, 20051, 20099}
+	got := silentKnockRanges(&s)
+	want := []firewall.PortRange{{Proto: spa.UDP, Lo: 20001, Hi: 20049}, {Proto: spa.UDP, Lo: 20052, Hi: 20098}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	s.Knock.Exclude = nil
+	if got := silentKnockRanges(&s); len(got) != 1 || got[0].Lo != 20000 || got[0].Hi != 20099 {
+		t.Fatalf("no exclusions: %v", got)
+	}
+}

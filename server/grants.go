@@ -50,6 +50,7 @@ func (d *Daemon) maintain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			d.v.Tick(d.clock.Now())
 			if _, err := d.store.Sweep(); err != nil {
 				d.log.Error("sweeping replay entries", "error", err.Error())
 			}

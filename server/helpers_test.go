@@ -83,7 +83,9 @@ func (r *rig) open() {
 	r.store = st
 	r.t.Cleanup(func() { st.Close() })
 	logger := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	r.v = NewVerifier(Options{Window: testWindow, Clock: r.clock, Replay: st, Logger: logger, LogRate: 10}, r.client)
+	r.v = NewVerifier(Options{Window: testWindow, Clock: r.clock, Replay: st, Logger: logger, LogRate: 10,
+		Knock: &KnockOptions{Range: spa.DefaultKnockRange(), Excluded: spa.ExcludePorts(62201), Lookahead: 10, Timeout: 5 * time.Second, Counters: st},
+	}, r.client)
 }
 
 // restart closes the store and opens it again, as a daemon restart does.

@@ -20,8 +20,10 @@ func OpenSource(cfg *config.Config) (Source, error) {
 	)
 	switch s.Listen {
 	case config.ListenUDP:
+		// One socket per port: knock ranges are for capture mode.
 		src, err = capture.OpenUDP(cc, nil)
 	default:
+		cc.More = []capture.PortRange{{Lo: s.Knock.Range.Lo, Hi: s.Knock.Range.Hi}}
 		src, err = capture.OpenAFPacket(cc)
 	}
 	if err != nil {
@@ -33,9 +35,9 @@ func OpenSource(cfg *config.Config) (Source, error) {
 // captureSource adapts a capture.Source to Source.
 type captureSource struct{ s capture.Source }
 
-func (c captureSource) Next() ([]byte, netip.Addr, error) {
+func (c captureSource) Next() ([]byte, netip.Addr, uint16, error) {
 	p, err := c.s.Read()
-	return p.Payload, p.Src, err
+	return p.Payload, p.Src, p.DstPort, err
 }
 
 func (c captureSource) KernelDrops() uint64 { return c.s.Stats().KernelDrops }

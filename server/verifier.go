@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spa-project/spa/server/config"
 	"github.com/spa-project/spa/server/state"
 	"github.com/spa-project/spa/spa"
 )
@@ -40,6 +41,8 @@ type Options struct {
 	// QuietUntil, when set, refuses every packet stamped at or before it:
 	// the replay cache was lost, so older packets cannot be checked.
 	QuietUntil time.Time
+	// Knock enables knock ports; nil disables them.
+	Knock *KnockOptions
 }
 
 // Verifier runs the pipeline. It is safe for concurrent use; SetClients
@@ -52,6 +55,7 @@ type Verifier struct {
 
 	mu       sync.Mutex // serialises snapshot rebuilds and limiter creation
 	snap     atomic.Pointer[snapshot]
+	knocks   atomic.Pointer[knockState]
 	limiters map[string]*bucket
 }
 
@@ -97,6 +101,24 @@ func (v *Verifier) SetClients(clients []Client) {
 	}
 	s.table = spa.NewHintTable(s.keys, now, v.opts.Window)
 	v.snap.Store(s)
+	v.setKnocks(s, now)
+}
+
+// setKnocks rebuilds the knock table for the snapshot's clients.
+func (v *Verifier) setKnocks(s *snapshot, now time.Time) {
+	if v.opts.Knock == nil {
+		return
+	}
+	clients := make([]*Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		clients = append(clients, c)
+	}
+	ks, err := newKnockState(*v.opts.Knock, clients, now)
+	if err != nil {
+		v.log.Error("knock ports disabled", "error", err.Error())
+		ks = nil
+	}
+	v.knocks.Store(ks)
 }
 
 // Counters returns the pipeline's counters.
@@ -129,9 +151,17 @@ func (v *Verifier) Handle(pkt []byte, src netip.Addr) (Decision, error) {
 		return Decision{}, v.refuse(err, key, src)
 	}
 	c := s.clients[key]
+	if c.KnockRequired && body.Type != spa.MsgResync {
+		return Decision{}, v.refuse(fmt.Errorf("%w: this client must use knock ports", spa.ReasonPolicy), key, src)
+	}
 	d, err := v.authorize(c, &body, [spa.NonceSize]byte(pkt[5:29]), src, now)
 	if err != nil {
 		return Decision{}, v.refuse(err, key, src)
+	}
+	if d.Type == spa.MsgResync {
+		if err := v.resync(c, d.Counter); err != nil {
+			return Decision{}, v.refuse(fmt.Errorf("%w: knock counter not recorded: %w", spa.ReasonQuota, err), key, src)
+		}
 	}
 	v.counters.accepted.Add(1)
 	v.log.Info("accepted", "client", c.Name, "type", d.Type.String(), "addr", d.Addr, "ports", d.Ports, "duration", d.Duration)
@@ -182,8 +212,22 @@ func (v *Verifier) checkPolicy(c *Client, d *Decision, b *spa.Body) error {
 		if !slices.Contains(c.Actions, b.Action) {
 			return fmt.Errorf("%w: action %d not allowed", spa.ReasonPolicy, b.Action)
 		}
+	case spa.MsgResync:
+		if c.Knock != config.KnockHOTP || v.knocks.Load() == nil {
+			return fmt.Errorf("%w: resync from a client not in HOTP knock mode", spa.ReasonPolicy)
+		}
 	}
 	return nil
+}
+
+// resync raises a HOTP client's knock counter to the one its resync
+// message carries (SPEC.md §11.8).
+func (v *Verifier) resync(c *Client, counter uint64) error {
+	ks := v.knocks.Load()
+	if ks == nil || ks.clients[c.Key] == nil {
+		return nil
+	}
+	return ks.advance(ks.clients[c.Key], counter)
 }
 
 func replayError(err error) error {

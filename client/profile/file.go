@@ -1,7 +1,9 @@
 package profile
 
 import (
+	"github.com/spa-project/spa/spa"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,6 +23,10 @@ type rawProfile struct {
 	Ports      any `toml:"ports"`
 	Client     any `toml:"client"`
 	KnockPorts any `toml:"knock_ports"`
+	Fragments  any `toml:"knock_fragments"`
+	Range      any `toml:"knock_range"`
+	Exclude    any `toml:"knock_exclude"`
+	Actions    any `toml:"actions"`
 }
 
 // Marshal returns the profile as a TOML file, starting with a comment that
@@ -56,8 +62,26 @@ func (p *Profile) marshal(header bool) []byte {
 	line("ports", tomlfile.PortList(p.Ports))
 	if p.KnockPorts != "" {
 		line("knock_ports", tomlfile.Quote(p.KnockPorts))
+		line("knock_fragments", strconv.Itoa(p.KnockFragments))
+		line("knock_range", tomlfile.Quote(p.KnockRange.String()))
+		ex := make([]string, len(p.KnockExclude))
+		for i, x := range p.KnockExclude {
+			ex[i] = strconv.Itoa(int(x))
+		}
+		line("knock_exclude", "["+strings.Join(ex, ", ")+"]")
 	}
 	line("secret", tomlfile.Quote(p.Secret.Encode()))
+	if len(p.Actions) > 0 {
+		b.WriteString("\n[actions] # server-side actions this client may run: name = number\n")
+		names := make([]string, 0, len(p.Actions))
+		for n := range p.Actions {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			line(tomlfile.Quote(n), strconv.Itoa(int(p.Actions[n])))
+		}
+	}
 	return []byte(b.String())
 }
 
@@ -114,10 +138,55 @@ func parse(path string, data []byte) (*Profile, error) {
 		tomlfile.OneOf(c, "knock_ports", v, KnockOff, KnockHOTP, KnockTOTP)
 		p.KnockPorts = v
 	}
+	checkKnock(c, p, raw)
+	checkActions(c, p, raw.Actions)
 	if err := c.Problems().Err(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkKnock checks the knock settings shared with the server.
+func checkKnock(c *tomlfile.Checker, p *Profile, raw rawProfile) {
+	p.KnockFragments, p.KnockRange = spa.DefaultFragments, spa.DefaultKnockRange()
+	if v, ok := c.Int("knock_fragments", raw.Fragments, spa.MinFragments, spa.MaxFragments); ok {
+		p.KnockFragments = int(v)
+	}
+	if v, ok := c.Str("knock_range", raw.Range); ok {
+		r, err := spa.ParsePortRange(v)
+		if err != nil {
+			c.Add("knock_range", "%v", err)
+		}
+		p.KnockRange = r
+	}
+	if v, ok := c.Ints("knock_exclude", raw.Exclude, 1, 65535); ok && len(v) > 0 {
+		for _, x := range v {
+			p.KnockExclude = append(p.KnockExclude, uint16(x))
+		}
+	}
+	if p.KnockPorts != KnockOff {
+		if err := spa.CheckKnockConfig(p.KnockFragments, p.KnockRange, p.KnockExcluded()); err != nil {
+			c.Add("knock_range", "%v", err)
+		}
+	}
+}
+
+// checkActions checks the [actions] table: action names and numbers.
+func checkActions(c *tomlfile.Checker, p *Profile, raw any) {
+	if raw == nil {
+		return
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		c.Add("actions", "must be a table of name = number, not %s", tomlfile.KindOf(raw))
+		return
+	}
+	p.Actions = map[string]uint16{}
+	for name, v := range m {
+		if n, ok := c.Int("actions."+name, v, 1, 65535); ok {
+			p.Actions[name] = uint16(n)
+		}
+	}
 }
 
 // checkServer checks server_name and server_id into p: the identity must be

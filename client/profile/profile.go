@@ -54,8 +54,21 @@ type Profile struct {
 	// unknown.
 	Client string
 	// KnockPorts is the knock-port mode: KnockOff (""), KnockHOTP or
-	// KnockTOTP. Reserved for the knock-port transport.
+	// KnockTOTP (SPEC.md §11). The server's client file has the same.
 	KnockPorts string
+	// KnockFragments, KnockRange and KnockExclude are the knock settings
+	// shared with the server (SPEC.md §11.1); used when KnockPorts is set.
+	KnockFragments int
+	KnockRange     spa.PortRange
+	KnockExclude   []uint16
+	// Actions are the server-side actions the client may run, by name.
+	Actions map[string]uint16
+}
+
+// KnockExcluded returns the excluded set of SPEC.md §11.1: the SPA port and
+// KnockExclude.
+func (p *Profile) KnockExcluded() func(uint16) bool {
+	return spa.ExcludePorts(append([]uint16{p.Port}, p.KnockExclude...)...)
 }
 
 // CheckName checks a profile name: 1 to 64 characters of A-Z a-z 0-9 . _ -,

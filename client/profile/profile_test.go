@@ -75,6 +75,8 @@ func assertSame(t *testing.T, got, want *Profile) {
 func TestFileRoundTrip(t *testing.T) {
 	full := testProfile(t, 1)
 	full.KnockPorts = KnockTOTP
+	full.KnockFragments, full.KnockRange, full.KnockExclude = 6, spa.PortRange{Lo: 40000, Hi: 40999}, []uint16{40053}
+	full.Actions = map[string]uint16{"restart-web": 1, "backup": 9}
 	full.Server = "2001:db8::10"
 	full.Port = 1
 	minimal := testProfile(t, 2)

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"github.com/spa-project/spa/spa"
 	"strings"
 	"testing"
 )
@@ -8,6 +9,7 @@ import (
 func TestTokenRoundTrip(t *testing.T) {
 	p := testProfile(t, 1)
 	p.KnockPorts = KnockHOTP
+	p.KnockFragments, p.KnockRange = 4, spa.DefaultKnockRange()
 	tok := p.EncodeToken()
 	if !strings.HasPrefix(tok, TokenPrefix) || strings.ContainsAny(tok, " \t\r\n=") {
 		t.Fatalf("token %q is not one line with the prefix", tok)

@@ -33,6 +33,10 @@ func clientCommand() *cli.Command {
 					&cli.StringFlag{Name: "address", Usage: "address policy: strict, source, or CIDR,... (default strict)"},
 					&cli.StringFlag{Name: "out", Usage: "write the client's profile to this new file (mode 0600)"},
 					&cli.BoolFlag{Name: "token", Usage: "print the profile as one line (for a CI secret) instead of a file"},
+					&cli.StringFlag{Name: "knock", Usage: "knock ports: hotp, totp or off (default hotp; totp with --token, for clients that keep no state)"},
+					&cli.IntFlag{Name: "knock-fragments", Usage: "datagrams per knock, 2 to 8 (default 4)"},
+					&cli.BoolFlag{Name: "knock-required", Usage: "refuse the client's single packets: it must knock"},
+					&cli.StringSliceFlag{Name: "action", Usage: "an [[action]] of spad.toml the client may run (repeatable)"},
 				},
 				Action: clientAdd,
 			},
@@ -73,7 +77,24 @@ func clientAdd(c *cli.Context) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--allow: %w", err)}
 	}
-	e := server.Enrollment{Name: name, Allow: allow, MaxDuration: c.Duration("max-duration"), Address: c.String("address")}
+	knock := c.String("knock")
+	switch knock {
+	case "":
+		knock = config.KnockHOTP
+		if token {
+			knock = config.KnockTOTP // a CI runner keeps no counter
+		}
+	case "off":
+		knock = config.KnockOff
+	case config.KnockHOTP, config.KnockTOTP:
+	default:
+		return usageError{fmt.Errorf("--knock %q: want hotp, totp or off", knock)}
+	}
+	e := server.Enrollment{
+		Name: name, Allow: allow, MaxDuration: c.Duration("max-duration"), Address: c.String("address"),
+		Knock: knock, KnockFragments: c.Int("knock-fragments"), KnockRequired: c.Bool("knock-required"),
+		Actions: c.StringSlice("action"),
+	}
 	dir := c.String("dir")
 	_, err = server.Enroll(dir, e, rand.Reader, func(p *profile.Profile) error {
 		if token {
