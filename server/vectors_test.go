@@ -81,11 +81,8 @@ func vectorClient(t *testing.T, v *testvectors.Packet) Client {
 		DefaultDuration: time.Duration(v.Policy.DefaultDurationS) * time.Second,
 		Actions:         v.Policy.Actions, Rate: 100, Burst: 100,
 	}
-	// TODO(vectors): the policy schema predates knock ports (SPEC §11.8: a
-	// resync needs a HOTP client); until it carries knock_ports, a resync
-	// vector's client is in HOTP mode.
-	if v.Body != nil && v.Body.Type == "resync" {
-		c.Knock, c.KnockFragments = config.KnockHOTP, spa.DefaultFragments
+	if v.Policy.KnockPorts != "" {
+		c.Knock, c.KnockFragments = v.Policy.KnockPorts, spa.DefaultFragments
 	}
 	for _, s := range v.Policy.Allow {
 		p, err := spa.ParsePort(s)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"slices"
 	"testing"
 )
 
@@ -23,9 +24,22 @@ func TestGeneratorReproducesVectors(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go run ./internal/gen: %v\n%s", err, out)
 	}
-	for _, dir := range []string{"packet", "hotp", "hkdf"} {
+	dirs := []string{"packet", "knock", "hotp", "totp", "hkdf"}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !slices.Contains(dirs, e.Name()) {
+			t.Errorf("the generator writes %s, which this test does not compare", e.Name())
+		}
+	}
+	for _, dir := range dirs {
 		want := jsonFiles(t, FS(), dir)
 		got := jsonFiles(t, os.DirFS(tmp), dir)
+		if len(want) == 0 || len(got) == 0 {
+			t.Errorf("%s/: %d committed and %d generated vectors", dir, len(want), len(got))
+		}
 		for name, data := range want {
 			g, ok := got[name]
 			switch {

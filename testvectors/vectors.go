@@ -23,10 +23,11 @@ import (
 
 //go:generate go run ./internal/gen -out .
 
-//go:embed packet/*.json hotp/*.json hkdf/*.json
+//go:embed packet/*.json knock/*.json hotp/*.json totp/*.json hkdf/*.json
 var files embed.FS
 
-// FS returns the vector files: packet/*.json, hotp/*.json and hkdf/*.json.
+// FS returns the vector files: packet/*.json, knock/*.json, hotp/*.json,
+// totp/*.json and hkdf/*.json.
 func FS() fs.FS { return files }
 
 // Hex is a byte string written as lower-case hex in JSON.
@@ -82,6 +83,7 @@ type Policy struct {
 	MaxDurationS     uint32          `json:"max_duration_s"`
 	DefaultDurationS uint32          `json:"default_duration_s"`
 	Address          json.RawMessage `json:"address"` // "strict", "source" or ["cidr", ...]
+	KnockPorts       string          `json:"knock_ports,omitempty"`
 }
 
 // Grant is the access an accepted open message yields.
@@ -134,6 +136,69 @@ type HOTP struct {
 	OTP       string `json:"otp"`
 }
 
+// TOTP is one RFC 6238 Appendix B known answer (SPEC.md §12.2).
+type TOTP struct {
+	Name      string `json:"-"`
+	Comment   string `json:"comment"`
+	Time      uint64 `json:"time"` // Unix seconds
+	Mode      string `json:"mode"` // "sha1", "sha256" or "sha512"
+	Seed      Hex    `json:"seed"`
+	T0        uint64 `json:"t0"`
+	Step      uint64 `json:"step"`
+	Counter   uint64 `json:"counter"` // floor((time - t0) / step)
+	HMAC      Hex    `json:"hmac"`    // HMAC of u64(counter) under seed with the mode's hash
+	Truncated uint32 `json:"truncated"`
+	Digits    int    `json:"digits"`
+	OTP       string `json:"otp"`
+}
+
+// KnockDerived holds a knock vector's knock keys, for debugging.
+type KnockDerived struct {
+	KKnock Hex `json:"k_knock"`
+	KFrag  Hex `json:"k_frag"`
+}
+
+// Range is an inclusive knock port range.
+type Range struct {
+	Lo uint16 `json:"lo"`
+	Hi uint16 `json:"hi"`
+}
+
+// KnockBody is a knock vector's body (SPEC.md §12.3): a §12.1 body object
+// plus fragmented, whether the sealed body has FRAGMENTED set.
+type KnockBody struct {
+	Body
+	Fragmented *bool `json:"fragmented,omitempty"` // absent means true
+}
+
+// IsFragmented reports whether the sealed body has FRAGMENTED set; an absent
+// field means true.
+func (b *KnockBody) IsFragmented() bool { return b.Fragmented == nil || *b.Fragmented }
+
+// Knock is one knock vector (SPEC.md §12.3): the ports and fragment payloads
+// of one knock, and optionally the verification of its reassembled packet.
+type Knock struct {
+	Name         string       `json:"-"`
+	Comment      string       `json:"comment"`
+	Flags        []string     `json:"flags"`
+	ClientSecret Hex          `json:"client_secret"`
+	ServerName   string       `json:"server_name"`
+	Derived      KnockDerived `json:"derived"`
+	Fragments    int          `json:"fragments"`
+	Range        Range        `json:"range"`
+	Excluded     []uint16     `json:"excluded"`
+	Counter      uint64       `json:"counter"`
+	Packet       Hex          `json:"packet"`
+	Ports        []uint16     `json:"ports"`
+	Attempts     []int        `json:"attempts"`
+	Payloads     []Hex        `json:"payloads"`
+	Nonce        Hex          `json:"nonce,omitempty"`
+	Body         *KnockBody   `json:"body,omitempty"`
+	NowMs        uint64       `json:"now_ms,omitempty"`
+	WindowMs     uint64       `json:"window_ms,omitempty"`
+	Expect       string       `json:"expect,omitempty"`
+}
+
 // HKDF is one RFC 5869 Appendix A (SHA-256) known answer.
 type HKDF struct {
 	Name    string `json:"-"`
@@ -153,6 +218,12 @@ func Packets() ([]Packet, error) {
 
 // HOTPs returns the HOTP known answers, sorted by name.
 func HOTPs() ([]HOTP, error) { return load("hotp", func(name string, v *HOTP) { v.Name = name }) }
+
+// Knocks returns every knock vector, sorted by name.
+func Knocks() ([]Knock, error) { return load("knock", func(name string, v *Knock) { v.Name = name }) }
+
+// TOTPs returns the TOTP known answers, sorted by name.
+func TOTPs() ([]TOTP, error) { return load("totp", func(name string, v *TOTP) { v.Name = name }) }
 
 // HKDFs returns the HKDF known answers, sorted by name.
 func HKDFs() ([]HKDF, error) { return load("hkdf", func(name string, v *HKDF) { v.Name = name }) }

@@ -7,15 +7,18 @@
 // nonces are fixed (SHA-256 of labels and case names), so the output is
 // deterministic. Every packet vector is run through a reference verifier
 // written from SPEC.md §7, and the generator fails if a case does not end with
-// the reason it claims; the RFC 4226 and RFC 5869 known answers are
+// the reason it claims; every knock vector (§11, §12.3) is received,
+// reassembled in several orders and verified by a reference receiver written
+// from §11.7; the RFC 4226, RFC 6238 and RFC 5869 known answers are
 // recomputed and compared with the published values.
 //
 // Usage:
 //
 //	go run ./internal/gen -out DIR
 //
-// writes DIR/packet/*.json, DIR/hotp/*.json and DIR/hkdf/*.json, one case per
-// file, after deleting every *.json already in those directories.
+// writes DIR/packet/*.json, DIR/knock/*.json, DIR/hotp/*.json,
+// DIR/totp/*.json and DIR/hkdf/*.json, one case per file, after deleting
+// every *.json already in those directories.
 package main
 
 import (
@@ -30,7 +33,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", ".", "directory to write packet/, hotp/ and hkdf/ into")
+	out := flag.String("out", ".", "directory to write packet/, knock/, hotp/, totp/ and hkdf/ into")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("gen: ")
@@ -39,7 +42,7 @@ func main() {
 	}
 }
 
-// run builds every vector, then replaces the three directories' contents.
+// run builds every vector, then replaces the five directories' contents.
 // Nothing is written unless every case builds and checks.
 func run(out string) error {
 	if err := checkXChaCha20(); err != nil {
@@ -57,7 +60,16 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	for dir, cases := range map[string]map[string]any{"packet": packets, "hotp": hotps, "hkdf": hkdfs} {
+	totps, err := totpVectors()
+	if err != nil {
+		return err
+	}
+	knocks, err := knockVectors()
+	if err != nil {
+		return err
+	}
+	dirs := map[string]map[string]any{"packet": packets, "knock": knocks, "hotp": hotps, "totp": totps, "hkdf": hkdfs}
+	for dir, cases := range dirs {
 		if err := writeDir(filepath.Join(out, dir), cases); err != nil {
 			return err
 		}

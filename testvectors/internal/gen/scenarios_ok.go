@@ -45,6 +45,7 @@ func okScenarios() []scenario {
 			s.m.counter = 0x0001020304050607
 			s.m.duration = 0
 			s.m.ports = nil
+			s.policy.KnockPorts = "hotp"
 		}, "resync"),
 		sc("ok_ts_prev_epoch", "ok", "now is 20 s into an epoch and ts 15 s before its start: the hint is of the previous epoch, which the table holds because epoch(now - W) is that epoch", func(s *scenario) {
 			s.now = t0 + 20000

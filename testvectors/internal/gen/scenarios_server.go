@@ -61,5 +61,11 @@ func serverScenarios() []scenario {
 		sc("replay_second_delivery", "replay", "ok_ipv4_tcp22's kind of packet delivered twice: the first is accepted, the second is a replay", func(s *scenario) {
 			s.presentations = 2
 		}, "replay"),
+		sc("policy_resync_not_hotp", "policy", "a valid resync from a client whose knock mode is not hotp (here off) is refused by policy (SPEC.md §11.8)", func(s *scenario) {
+			s.m.typ = typeResync
+			s.m.counter = 7
+			s.m.duration = 0
+			s.m.ports = nil
+		}, "resync"),
 	}
 }

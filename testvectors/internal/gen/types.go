@@ -48,6 +48,7 @@ type policyJSON struct {
 	MaxDurationS     uint32   `json:"max_duration_s"`
 	DefaultDurationS uint32   `json:"default_duration_s"`
 	Address          any      `json:"address"`
+	KnockPorts       string   `json:"knock_ports,omitempty"`
 }
 
 type grantJSON struct {
@@ -95,4 +96,58 @@ type hkdfJSON struct {
 	Length  int      `json:"length"`
 	PRK     hexBytes `json:"prk"`
 	OKM     hexBytes `json:"okm"`
+}
+
+type totpJSON struct {
+	Comment   string   `json:"comment"`
+	Time      uint64   `json:"time"`
+	Mode      string   `json:"mode"`
+	Seed      hexBytes `json:"seed"`
+	T0        uint64   `json:"t0"`
+	Step      uint64   `json:"step"`
+	Counter   uint64   `json:"counter"`
+	HMAC      hexBytes `json:"hmac"`
+	Truncated uint32   `json:"truncated"`
+	Digits    int      `json:"digits"`
+	OTP       string   `json:"otp"`
+}
+
+// knockDerivedJSON is the knock vector's `derived` object: only the two
+// knock keys (SPEC.md §12.3).
+type knockDerivedJSON struct {
+	KKnock hexBytes `json:"k_knock"`
+	KFrag  hexBytes `json:"k_frag"`
+}
+
+type rangeJSON struct {
+	Lo uint16 `json:"lo"`
+	Hi uint16 `json:"hi"`
+}
+
+// knockBodyJSON is a §12.1 body object plus `fragmented`, written only when
+// false (its default is true).
+type knockBodyJSON struct {
+	bodyJSON
+	Fragmented *bool `json:"fragmented,omitempty"`
+}
+
+type knockJSON struct {
+	Comment      string           `json:"comment"`
+	Flags        []string         `json:"flags"`
+	ClientSecret hexBytes         `json:"client_secret"`
+	ServerName   string           `json:"server_name"`
+	Derived      knockDerivedJSON `json:"derived"`
+	Fragments    int              `json:"fragments"`
+	Range        rangeJSON        `json:"range"`
+	Excluded     []uint16         `json:"excluded"`
+	Counter      uint64           `json:"counter"`
+	Packet       hexBytes         `json:"packet"`
+	Ports        []uint16         `json:"ports"`
+	Attempts     []int            `json:"attempts"`
+	Payloads     []hexBytes       `json:"payloads"`
+	Nonce        hexBytes         `json:"nonce,omitempty"`
+	Body         *knockBodyJSON   `json:"body,omitempty"`
+	NowMs        uint64           `json:"now_ms,omitempty"`
+	WindowMs     uint64           `json:"window_ms,omitempty"`
+	Expect       string           `json:"expect,omitempty"`
 }

@@ -141,6 +141,9 @@ func checkPolicy(m msg, p policyJSON) error {
 	if m.action != 0 && !slices.Contains(p.Actions, m.action) {
 		return fmt.Errorf("action %d not allowed", m.action)
 	}
+	if m.typ == typeResync && p.KnockPorts != "hotp" {
+		return fmt.Errorf("resync from a client not in HOTP knock mode (SPEC.md §11.8)")
+	}
 	return nil
 }
 
