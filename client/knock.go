@@ -39,8 +39,11 @@ type Result struct {
 	// Copies is how many copies of the datagram were sent.
 	Copies int
 	// Packet is the datagram. It is encrypted and authenticated, fit to be
-	// seen by anyone, like everything on the wire.
+	// seen by anyone, like everything on the wire. Empty for a knock.
 	Packet []byte
+	// KnockPorts are the ports a knock went to, and Counter its counter.
+	KnockPorts []uint16
+	Counter    uint64
 }
 
 // Knock seals the request into one packet and sends it to the server.
@@ -87,6 +90,9 @@ func Knock(ctx context.Context, req Request, d Deps) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.Knock {
+		return res, sendKnock(ctx, d, &req, res, body, dst)
+	}
 	key := packetKey(p)
 	res.Packet, err = key.SealRandom(nil, body, d.rand(), req.Bucket)
 	if err != nil {
@@ -129,7 +135,10 @@ func localAddr(conn Datagram) netip.Addr {
 // buildBody makes the packet body and fills in res.AllowIP and
 // res.UseSource.
 func buildBody(req *Request, res *Result) (*spa.Body, error) {
-	b := &spa.Body{Type: res.Type, UnixMilli: uint64(res.SentAt.UnixMilli())}
+	b := &spa.Body{Type: res.Type, UnixMilli: uint64(res.SentAt.UnixMilli()), Action: req.Action}
+	if res.Type == spa.MsgResync {
+		b.Counter = req.Counter
+	}
 	b.Duration, _ = durationSeconds(req.Duration) // checked by req.check
 	if err := b.SetPorts(res.Ports); err != nil {
 		return nil, err

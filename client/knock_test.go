@@ -179,7 +179,7 @@ func TestKnockErrors(t *testing.T) {
 		{"no ports", Request{Profile: p, Ports: []spa.Port{}}, time.Time{}, "no ports", "--port"},
 		{"duplicate port", Request{Profile: p, Ports: []spa.Port{{Proto: spa.TCP, Port: 22}, {Proto: spa.TCP, Port: 22}}}, time.Time{}, "tcp/22 listed twice", ""},
 		{"repeat", Request{Profile: p, Repeat: 11}, time.Time{}, "repeat 11", ""},
-		{"action", Request{Profile: p, Type: spa.MsgAction}, time.Time{}, "cannot send a action message", ""},
+		{"action", Request{Profile: p, Type: spa.MsgAction}, time.Time{}, "an action message needs an action number", ""},
 		{"no profile", Request{}, time.Time{}, "no profile", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -40,6 +40,17 @@ type Request struct {
 	TimeOffset time.Duration
 	// Bucket is the packet size; the zero value is the small bucket.
 	Bucket spa.Bucket
+	// Action is the action number of an action message.
+	Action uint16
+	// Counter is the counter a resync message reports.
+	Counter uint64
+	// Knock sends the packet as a knock on one-time ports in the profile's
+	// knock mode (SPEC.md §11), instead of as one datagram to the SPA port.
+	Knock bool
+	// Counters keeps the HOTP knock counter; required for a HOTP knock.
+	Counters CounterStore
+	// KnockGap is the pause between a knock's datagrams.
+	KnockGap time.Duration
 }
 
 // Limits of a Request.
@@ -71,8 +82,11 @@ func (r *Request) host() string {
 	return r.Profile.Server
 }
 
-// ports returns the ports to ask for.
+// ports returns the ports to ask for: none for actions and resyncs.
 func (r *Request) ports() []spa.Port {
+	if t := r.msgType(); t == spa.MsgAction || t == spa.MsgResync {
+		return nil
+	}
 	if r.Ports != nil {
 		return r.Ports
 	}
@@ -88,11 +102,21 @@ func (r *Request) check() error {
 		return err
 	}
 	t := r.msgType()
-	if t != spa.MsgOpen && t != spa.MsgClose {
-		return fmt.Errorf("cannot send a %s message, only open or close", t)
-	}
-	if err := checkPorts(r.ports()); err != nil {
-		return err
+	switch t {
+	case spa.MsgOpen, spa.MsgClose:
+		if err := checkPorts(r.ports()); err != nil {
+			return err
+		}
+	case spa.MsgAction:
+		if r.Action == 0 {
+			return errors.New("an action message needs an action number")
+		}
+	case spa.MsgResync:
+		if r.Knock {
+			return errors.New("a resync is a single packet, never a knock")
+		}
+	default:
+		return fmt.Errorf("cannot send a %s message", t)
 	}
 	if r.Duration != 0 && t == spa.MsgClose {
 		return withHint(errors.New("a close message takes no duration"), "leave out --duration")

@@ -48,6 +48,7 @@ closed from the client, knocks, shows it open, waits for the grant to expire, sh
 closed again, and removes everything, also when interrupted.`,
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "duration", Value: 5 * time.Second, Usage: "length of the demo grant"},
+			&cli.BoolFlag{Name: "knock-ports", Usage: "knock on one-time HOTP ports instead of sending one packet to the SPA port"},
 		},
 		Action: runDemo,
 	}
@@ -66,7 +67,7 @@ func runDemo(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("finding this program: %w", err)
 	}
-	d := &demo{out: c.App.Writer, ip: ipPath, self: self, grant: c.Duration("duration")}
+	d := &demo{out: c.App.Writer, ip: ipPath, self: self, grant: c.Duration("duration"), knockPorts: c.Bool("knock-ports")}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	defer d.cleanup()
@@ -89,6 +90,7 @@ type demo struct {
 	createdNS  []string
 	profile    string
 	bastionLog string
+	knockPorts bool
 }
 
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -157,7 +159,7 @@ func (d *demo) enroll() error {
 		return err
 	}
 	d.profile = filepath.Join(d.dir, "demo.spa")
-	_, err := server.Enroll(etc, server.Enrollment{Name: "demo", Allow: s.Protect, MaxDuration: d.grant}, rand.Reader,
+	_, err := server.Enroll(etc, server.Enrollment{Name: "demo", Allow: s.Protect, MaxDuration: d.grant, Knock: config.KnockHOTP}, rand.Reader,
 		func(p *profile.Profile) error { return keys.WriteSecretFile(d.profile, p.Marshal()) })
 	if err != nil {
 		return err
@@ -225,17 +227,26 @@ func (d *demo) show(ctx context.Context) error {
 	} else {
 		d.say("[3/6] client: connect to %s ... %s", demoService, msg)
 	}
-	out, err := d.inClient(ctx, "knock", "--profile", d.profile, "--wait", "--timeout", "5s", "--json")
+	args := []string{"knock", "--profile", d.profile, "--wait", "--timeout", "5s", "--json"}
+	if d.knockPorts {
+		args = append(args, "--knock-ports")
+	}
+	out, err := d.inClient(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("spa knock failed: %w\n%s", err, out)
 	}
 	var res struct {
 		OpenAfterMs *float64 `json:"open_after_ms"`
+		KnockPorts  []uint16 `json:"knock_ports"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil || res.OpenAfterMs == nil {
 		return fmt.Errorf("unexpected output of spa knock: %s", out)
 	}
-	d.say("[4/6] client: spa knock --wait ... open %.1f ms after the packet was sent", *res.OpenAfterMs)
+	if d.knockPorts {
+		d.say("[4/6] client: spa knock --knock-ports --wait ... %d datagrams to one-time ports %v, open %.1f ms after", len(res.KnockPorts), res.KnockPorts, *res.OpenAfterMs)
+	} else {
+		d.say("[4/6] client: spa knock --wait ... open %.1f ms after the packet was sent", *res.OpenAfterMs)
+	}
 	open, msg := d.probe(ctx)
 	if !open {
 		return fmt.Errorf("knocked, but the service is not reachable: %s", msg)
@@ -272,7 +283,7 @@ func (d *demo) summary() error {
 func countRefused(c map[string]uint64) uint64 {
 	var n uint64
 	for k, v := range c {
-		if k != "accepted" {
+		if k != "accepted" && k != "fragments" { // stored knock fragments are not refusals
 			n += v
 		}
 	}

@@ -47,12 +47,12 @@ func (s *syncBuffer) String() string {
 }
 
 // demoCmd runs this test binary as "spa demo".
-func demoCmd(t *testing.T, out *syncBuffer) *exec.Cmd {
+func demoCmd(t *testing.T, out *syncBuffer, extra ...string) *exec.Cmd {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(self, "demo", "--duration", "2s")
+	cmd := exec.Command(self, append([]string{"demo", "--duration", "2s"}, extra...)...)
 	cmd.Env = append(os.Environ(), "SPA_TEST_AS_SPA=1")
 	cmd.Stdout, cmd.Stderr = out, out
 	return cmd
@@ -75,9 +75,21 @@ func demoNamespaces(t *testing.T, pid int) []string {
 
 // The README's first command: the whole job, start to finish.
 func TestDemoRunsToCompletion(t *testing.T) {
+	runDemoTest(t)
+}
+
+// The same with a knock on one-time HOTP ports through real nftables.
+func TestDemoKnockPorts(t *testing.T) {
+	text := runDemoTest(t, "--knock-ports")
+	if !strings.Contains(text, "4 datagrams to one-time ports") {
+		t.Errorf("no knock in the output:\n%s", text)
+	}
+}
+
+func runDemoTest(t *testing.T, extra ...string) string {
 	requireRoot(t)
 	var out syncBuffer
-	cmd := demoCmd(t, &out)
+	cmd := demoCmd(t, &out, extra...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +107,7 @@ func TestDemoRunsToCompletion(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"[3/6] client: connect to 192.0.2.1:22 ... closed",
-		"[4/6] client: spa knock --wait ... open",
+		"[4/6] client: spa knock",
 		`open, the service says "SSH-2.0-spa-demo"`,
 		"[6/6] client: connect to 192.0.2.1:22 ... closed",
 		"spad counters: accepted 1, refused 0",
@@ -108,6 +120,7 @@ func TestDemoRunsToCompletion(t *testing.T) {
 	if left := demoNamespaces(t, cmd.Process.Pid); len(left) > 0 {
 		t.Errorf("namespaces left behind: %v", left)
 	}
+	return text
 }
 
 // Interrupted half way, the demo still removes everything it created.

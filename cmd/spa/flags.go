@@ -47,6 +47,8 @@ func packetFlags() []cli.Flag {
 		&cli.IntFlag{Name: "repeat", Value: 1, Usage: "send N copies of the packet, against packet loss (at most 10)"},
 		&cli.DurationFlag{Name: "time-offset", Usage: "add this to the clock, if it is known to be off, e.g. 90s or -2m"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "tell what is being done, on standard error"},
+		&cli.BoolFlag{Name: "knock-ports", Aliases: []string{"k"}, Usage: "send the packet as a knock on one-time ports (the profile's knock mode)"},
+		&cli.DurationFlag{Name: "knock-gap", Usage: "pause between a knock's datagrams, e.g. 5ms"},
 	}
 }
 
@@ -97,6 +99,14 @@ func request(c *cli.Context, typ spa.MsgType, host string) (client.Request, erro
 		return req, err
 	}
 	req.Profile, req.Host = sel.Profile, sel.Host
+	req.Knock, req.KnockGap = c.Bool("knock-ports"), c.Duration("knock-gap")
+	if req.Knock && req.Profile.KnockPorts == profile.KnockHOTP {
+		file := c.String("profile")
+		if !strings.Contains(file, "/") && !strings.HasSuffix(file, ".toml") {
+			file = "" // a stored profile's name, not a path
+		}
+		req.Counters = client.CounterFile{Path: client.CounterPath(req.Profile, file, s.Dir())}
+	}
 	return req, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -74,20 +75,79 @@ func knock(c *cli.Context, typ spa.MsgType) error {
 		}
 	}
 	d := deps(c)
-	res, err := client.Knock(c.Context, req, d)
-	if err != nil {
-		return err
-	}
-	out := report{res: res}
+	var out report
 	if wait {
-		out.waited, out.probe = true, netip.AddrPortFrom(res.Addr.Addr(), probe.Port)
-		out.openAfter, err = client.Wait(c.Context, out.probe, c.Duration("timeout"), d)
-		out.open = err == nil
+		out, err = knockAndWait(c, req, probe, d)
+	} else {
+		out.res, err = client.Knock(c.Context, req, d)
+	}
+	if out.res == nil {
+		return err
 	}
 	if perr := out.print(c, c.Bool("json")); perr != nil && err == nil {
 		err = perr
 	}
 	return err
+}
+
+// knockAndWait knocks and waits for the port to open. A knock on one-time
+// ports that does not open it is retried until --timeout with a new knock:
+// HOTP after a resync, with the next counter, never the same ports again
+// (SPEC.md §11.8); TOTP after the server has dropped the incomplete knock.
+func knockAndWait(c *cli.Context, req client.Request, probe spa.Port, d client.Deps) (report, error) {
+	deadline := time.Now().Add(c.Duration("timeout"))
+	var out report
+	for attempt := 1; ; attempt++ {
+		res, err := client.Knock(c.Context, req, d)
+		if err != nil {
+			return out, err
+		}
+		out = report{res: res, waited: true, probe: netip.AddrPortFrom(res.Addr.Addr(), probe.Port)}
+		wait := c.Duration("timeout")
+		if req.Knock {
+			wait = min(time.Until(deadline).Round(10*time.Millisecond), knockWait)
+		}
+		out.openAfter, err = client.Wait(c.Context, out.probe, wait, d)
+		out.open = err == nil
+		if out.open || !req.Knock || !errors.Is(err, client.ErrWaitTimeout) || time.Until(deadline) <= 0 {
+			return out, err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "knock %d (counter %d) did not open tcp %s; knocking again\n", attempt, res.Counter, out.probe)
+		if err := beforeRetry(c, req, d, deadline); err != nil {
+			return out, err
+		}
+	}
+}
+
+// knockWait is how long one knock is given to open the port before the
+// next is sent.
+const knockWait = 2 * time.Second
+
+// beforeRetry prepares a new knock: a HOTP client resyncs, in case it ran
+// ahead of the server; a TOTP client waits until the server has dropped
+// the failed knock, whose ports the new one shares.
+func beforeRetry(c *cli.Context, req client.Request, d client.Deps, deadline time.Time) error {
+	pause := 5 * time.Second
+	if req.Counters != nil {
+		next, err := req.Counters.Next()
+		if err != nil {
+			return err
+		}
+		rs := req
+		rs.Type, rs.Knock, rs.Counter, rs.Ports, rs.Duration = spa.MsgResync, false, next, nil, 0
+		if _, err := client.Knock(c.Context, rs, d); err != nil {
+			return err
+		}
+		pause = 250 * time.Millisecond // for the server to move its table
+	}
+	t := time.NewTimer(min(pause, max(time.Until(deadline), 0)))
+	defer t.Stop()
+	select {
+	case <-c.Context.Done():
+		return c.Context.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // firstTCP returns the TCP port --wait probes: the first one asked for.

@@ -19,6 +19,8 @@ type knockJSON struct {
 	DurationS   int      `json:"duration_s"`
 	SentAt      string   `json:"sent_at"`
 	Repeat      int      `json:"repeat"`
+	KnockPorts  []uint16 `json:"knock_ports,omitempty"`   // a knock's one-time ports
+	Counter     *uint64  `json:"counter,omitempty"`       // a knock's counter
 	Open        *bool    `json:"open,omitempty"`          // only with --wait
 	OpenAfterMs *float64 `json:"open_after_ms,omitempty"` // only once open; 0.01 ms resolution
 }
@@ -38,6 +40,10 @@ func (r report) json() knockJSON {
 	}
 	if res.UseSource {
 		j.AllowIP = "source"
+	}
+	if len(res.KnockPorts) > 0 {
+		c := res.Counter
+		j.KnockPorts, j.Counter = res.KnockPorts, &c
 	}
 	if r.waited {
 		open := r.open
