@@ -151,4 +151,3 @@ func writeTemp(t *testing.T, content string) string {
 	}
 	return path
 }
-

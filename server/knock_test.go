@@ -35,7 +35,7 @@ func makeKnock(t *testing.T, k *spa.Key, ts time.Time, ip string, cnt uint64) ([
 
 // deliver hands the knock's datagrams to the verifier in a random order and
 // returns the outcome of the last one and how many were pending.
-func (r *rig) deliver(ports []uint16, payloads [][]byte, src string) (Decision, error, int) {
+func (r *rig) deliver(ports []uint16, payloads [][]byte, src string) (Decision, int, error) {
 	order := mrand.Perm(len(ports))
 	var d Decision
 	var err error
@@ -46,7 +46,7 @@ func (r *rig) deliver(ports []uint16, payloads [][]byte, src string) (Decision, 
 			pending++
 		}
 	}
-	return d, err, pending
+	return d, pending, err
 }
 
 // A HOTP knock opens; its counter is spent at once; replaying every
@@ -55,7 +55,7 @@ func TestHOTPKnockAndReplay(t *testing.T) {
 	c, k := knockClient("alice", config.KnockHOTP)
 	r := newRig(t, t0, c)
 	ports, payloads := makeKnock(t, k, t0, "192.0.2.10", 0)
-	d, err, pending := r.deliver(ports, payloads, "192.0.2.10")
+	d, pending, err := r.deliver(ports, payloads, "192.0.2.10")
 	if err != nil || pending != 3 || d.Addr != netip.MustParseAddr("192.0.2.10") {
 		t.Fatalf("knock: %+v, %v, %d pending", d, err, pending)
 	}
@@ -69,11 +69,11 @@ func TestHOTPKnockAndReplay(t *testing.T) {
 	}
 	// The next counter works, counters further than the look-ahead do not.
 	ports, payloads = makeKnock(t, k, t0, "192.0.2.10", 1)
-	if _, err, _ := r.deliver(ports, payloads, "192.0.2.10"); err != nil {
+	if _, _, err := r.deliver(ports, payloads, "192.0.2.10"); err != nil {
 		t.Fatalf("counter 1: %v", err)
 	}
 	ports, payloads = makeKnock(t, k, t0, "192.0.2.10", 2+10)
-	if _, err, _ := r.deliver(ports, payloads, "192.0.2.10"); err == nil {
+	if _, _, err := r.deliver(ports, payloads, "192.0.2.10"); err == nil {
 		t.Fatal("a counter beyond the look-ahead was accepted")
 	}
 	if r.store.Counter("alice") != 2 {
@@ -86,7 +86,7 @@ func TestHOTPResync(t *testing.T) {
 	c, k := knockClient("alice", config.KnockHOTP)
 	r := newRig(t, t0, c)
 	ports, payloads := makeKnock(t, k, t0, "192.0.2.10", 40)
-	if _, err, _ := r.deliver(ports, payloads, "192.0.2.10"); err == nil {
+	if _, _, err := r.deliver(ports, payloads, "192.0.2.10"); err == nil {
 		t.Fatal("counter 40 accepted before a resync")
 	}
 	b := spa.Body{Type: spa.MsgResync, UnixMilli: uint64(t0.UnixMilli()), ClientIP: netip.MustParseAddr("192.0.2.10"), Counter: 40}
@@ -98,7 +98,7 @@ func TestHOTPResync(t *testing.T) {
 		t.Fatalf("counter after resync %d, want 40", r.store.Counter("alice"))
 	}
 	ports, payloads = makeKnock(t, k, t0, "192.0.2.10", 40)
-	if _, err, _ := r.deliver(ports, payloads, "192.0.2.10"); err != nil {
+	if _, _, err := r.deliver(ports, payloads, "192.0.2.10"); err != nil {
 		t.Fatalf("knock after resync: %v", err)
 	}
 	// An older resync never moves the counter back.
@@ -121,7 +121,7 @@ func TestTOTPKnock(t *testing.T) {
 		ok bool
 	}{{step - 1, true}, {step, true}, {step + 1, true}, {step + 2, false}} {
 		ports, payloads := makeKnock(t, k, t0, "192.0.2.10", tc.c)
-		_, err, _ := r.deliver(ports, payloads, "192.0.2.10")
+		_, _, err := r.deliver(ports, payloads, "192.0.2.10")
 		if (err == nil) != tc.ok {
 			t.Errorf("step %+d: %v", int64(tc.c)-int64(step), err)
 		}
@@ -166,7 +166,7 @@ func TestKnockRequiredExpiryAndSweep(t *testing.T) {
 		}
 	}
 	ports, payloads = makeKnock(t, k, r.clock.Now(), "192.0.2.10", 1)
-	if _, err, _ := r.deliver(ports, payloads, "192.0.2.10"); err != nil {
+	if _, _, err := r.deliver(ports, payloads, "192.0.2.10"); err != nil {
 		t.Fatalf("the client's next knock after the sweep: %v", err)
 	}
 }
