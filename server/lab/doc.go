@@ -20,7 +20,7 @@
 // Around the network the package offers what tests need to exercise a
 // daemon through the wire: processes started inside a namespace with their
 // CPU time and peak memory ([Start], [Proc.Usage]), packet capture with
-// kernel timestamps ([Sniff]), a connect race that finds the moment a
+// kernel timestamps ([NS.Sniff]), a connect race that finds the moment a
 // firewalled port opens ([NS.StartRace]), port-state probes as a scanner
 // sees them ([NS.TCPState], [NS.UDPState]), IPv4 datagrams with a forged
 // source address ([NS.SendSpoofedUDP4]), a real OpenSSH server ([StartSSHD])

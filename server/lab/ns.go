@@ -1,3 +1,5 @@
+//go:build linux
+
 package lab
 
 import (
@@ -27,9 +29,11 @@ var nsSeq atomic.Int64
 // NewNS creates a namespace named "spalab-PID-N-role", brings its loopback
 // up and turns off IPv6 duplicate address detection (so addresses are
 // usable at once). t.Cleanup kills whatever still runs inside it and
-// deletes it.
+// deletes it. The first call of a process also removes the namespaces of
+// lab processes that died without cleaning up.
 func NewNS(t testing.TB, role string) *NS {
 	t.Helper()
+	sweepOnce.Do(sweepStale)
 	ns := &NS{Name: fmt.Sprintf("spalab-%d-%d-%s", os.Getpid(), nsSeq.Add(1), role)}
 	if out, err := ipCmd("netns", "add", ns.Name); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s", ns.Name, err, out)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package systest
 
 import (
@@ -56,14 +58,15 @@ func measure(t testing.TB, p benchProfile, s subject) systemResult {
 	for _, rate := range p.rates {
 		res.floods = append(res.floods, h.floodPhase(rate))
 	}
+	if done, err := s.daemon().Exited(); done {
+		t.Fatalf("the daemon exited during the benchmark: %v\n%s", err, s.daemon().Log())
+	}
 	u, err := s.daemon().Usage()
 	if err != nil {
 		t.Fatalf("daemon usage: %v", err)
 	}
 	res.peakRSS = u.PeakRSS
-	if done, err := s.daemon().Exited(); done {
-		t.Fatalf("the daemon exited during the benchmark: %v\n%s", err, s.daemon().Log())
-	}
+	res.junk = s.flood(h.last).what
 	return res
 }
 
@@ -140,11 +143,7 @@ func (h *harness) knockSent() (time.Time, error) {
 // floodPhase measures valid knocks while a junk flood at rate runs.
 func (h *harness) floodPhase(rate float64) phase {
 	spec := h.s.flood(h.last)
-	var to []string
-	for _, a := range spec.to {
-		to = append(to, a.String())
-	}
-	fl, err := lab.StartCmd(h.l.Attacker.Command(h.bin.labflood, "-to", strings.Join(to, ","),
+	fl, err := lab.StartCmd(h.l.Attacker.Command(h.bin.labflood, "-to", joinAddrs(spec.to),
 		"-rate", fmt.Sprint(rate), "-duration", "10m", "-kind", spec.kind, "-prefix", hex.EncodeToString(spec.prefix)),
 		"labflood", h.t.TempDir())
 	if err != nil {
@@ -175,6 +174,14 @@ func (h *harness) floodPhase(rate float64) phase {
 	return ph
 }
 
+func joinAddrs(to []netip.AddrPort) string {
+	var s []string
+	for _, a := range to {
+		s = append(s, a.String())
+	}
+	return strings.Join(s, ",")
+}
+
 // stopFlood stops labflood and returns the rate it reached.
 func (h *harness) stopFlood(fl *lab.Proc) float64 {
 	_ = fl.Signal(syscall.SIGTERM)
@@ -193,13 +200,4 @@ func (h *harness) stopFlood(fl *lab.Proc) float64 {
 		h.t.Fatalf("labflood's report %q: %v", out, err)
 	}
 	return r.PPS
-}
-
-// floodTargets formats destinations for the report.
-func floodTargets(to []netip.AddrPort) string {
-	var s []string
-	for _, a := range to {
-		s = append(s, a.String())
-	}
-	return strings.Join(s, ",")
 }

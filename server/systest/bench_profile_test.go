@@ -1,3 +1,5 @@
+//go:build linux
+
 package systest
 
 import (
@@ -31,7 +33,7 @@ var (
 		knockTimeout: 3 * time.Second, floodKnockTimeout: 2 * time.Second, warmup: 500 * time.Millisecond,
 	}
 	fullProfile = benchProfile{
-		name: "full", knocks: 60, floodKnocks: 20, rates: []float64{5_000, 50_000, 0},
+		name: "full", knocks: 60, floodKnocks: 20, rates: []float64{5_000, 50_000, 100_000, 0},
 		knockTimeout: 5 * time.Second, floodKnockTimeout: 3 * time.Second, warmup: time.Second,
 	}
 )

@@ -1,3 +1,5 @@
+//go:build linux
+
 package systest
 
 import (
@@ -150,8 +152,11 @@ func ratioRow(spa, peer systemResult, rates int) []string {
 	for range rates + 1 {
 		cells = append(cells, "")
 	}
-	n := len(spa.floods)
-	cells = append(cells, ratio(spa.floods[n-1].cpu, peer.floods[n-1].cpu, n > 0, n > 0))
+	if n, m := len(spa.floods), len(peer.floods); n > 0 && m > 0 {
+		cells = append(cells, ratio(spa.floods[n-1].cpu, peer.floods[m-1].cpu, true, true))
+	} else {
+		cells = append(cells, "—")
+	}
 	return append(cells, ratio(float64(spa.peakRSS), float64(peer.peakRSS), true, true))
 }
 

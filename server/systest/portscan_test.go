@@ -1,3 +1,5 @@
+//go:build linux
+
 package systest
 
 import (
@@ -44,15 +46,15 @@ func TestPortScanSeesNothing(t *testing.T) {
 			return st
 		}
 		var protected, spaUDP, otherTCP, otherUDP lab.PortState
-		expectSilence(t, s.Lab, func() { protected, spaUDP = tcp(protectedTC), udp(spaPort) })
+		expectSilence(t, s.Lab, func() { protected, spaUDP = tcp(protectedPort), udp(spaPort) })
 		answers := serverAnswers(t, s.Lab, func() { otherTCP, otherUDP = tcp(unmanagedTCP), udp(unmanagedUDP) })
 		t.Logf("%v: tcp/%d %s, udp/%d %s; unmanaged tcp/%d %s, udp/%d %s (%d answers captured)",
-			server, protectedTC, protected, spaPort, spaUDP, unmanagedTCP, otherTCP, unmanagedUDP, otherUDP, len(answers))
+			server, protectedPort, protected, spaPort, spaUDP, unmanagedTCP, otherTCP, unmanagedUDP, otherUDP, len(answers))
 		if protected != lab.Silent {
-			t.Errorf("%v: protected tcp/%d is %s, want silent", server, protectedTC, protected)
+			t.Errorf("%v: protected tcp/%d is %s, want silent", server, protectedPort, protected)
 		}
 		if spaUDP != lab.Silent {
-			t.Errorf("%v: SPA port udp/%d is %s, want silent like tcp/%d", server, spaPort, spaUDP, protectedTC)
+			t.Errorf("%v: SPA port udp/%d is %s, want silent like tcp/%d", server, spaPort, spaUDP, protectedPort)
 		}
 		if otherTCP != lab.Closed || otherUDP != lab.Closed || len(answers) < 2 {
 			t.Errorf("%v: unmanaged ports tcp/%d %s, udp/%d %s, %d answers captured: want both closed and their answers seen",

@@ -1,3 +1,5 @@
+//go:build linux
+
 package systest
 
 import (
@@ -36,16 +38,19 @@ func serverAnswers(t *testing.T, l *lab.Lab, fn func()) []lab.Frame {
 	go func() {
 		framesc <- sn.Collect(stop, func(f lab.Frame) bool { return f.Out && f.IsIP() && !f.IsNeighbourDiscovery() })
 	}()
+	collected := false
 	defer func() {
-		// On a t.Fatal inside fn, still stop the collector.
-		select {
-		case <-stop:
-		default:
+		// After a t.Fatal inside fn, still stop the collector before the
+		// capture is closed under it.
+		if !collected {
 			close(stop)
+			<-framesc
 		}
 	}()
 	fn()
 	time.Sleep(200 * time.Millisecond) // let late answers arrive
 	close(stop)
-	return <-framesc
+	frames := <-framesc
+	collected = true
+	return frames
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package systest
 
 import (
@@ -19,17 +21,16 @@ import (
 
 // Ports of the lab's spa set-up.
 const (
-	spaPort     = 62201
-	serverName  = "lab.example"
-	clientName  = "alice"
-	protectedTC = 22
+	spaPort       = 62201
+	serverName    = "lab.example"
+	clientName    = "alice"
+	protectedPort = 22
 )
 
 var (
-	sshAddr4 = netip.AddrPortFrom(lab.ServerIP4, protectedTC)
-	sshAddr6 = netip.AddrPortFrom(lab.ServerIP6, protectedTC)
+	sshAddr4 = netip.AddrPortFrom(lab.ServerIP4, protectedPort)
+	sshAddr6 = netip.AddrPortFrom(lab.ServerIP6, protectedPort)
 	spaAddr4 = netip.AddrPortFrom(lab.ServerIP4, spaPort)
-	spaAddr6 = netip.AddrPortFrom(lab.ServerIP6, spaPort)
 )
 
 // spadLab is spad with the nftables backend running in the lab's server
@@ -60,8 +61,8 @@ func newSpadLab(t testing.TB, opt spadOptions) *spadLab {
 	tmp := t.TempDir()
 	s.dir, s.state, s.profile = filepath.Join(tmp, "etc"), filepath.Join(tmp, "state"), filepath.Join(tmp, "alice.spa")
 	s.spad(t, "init", "--dir", s.dir, "--name", serverName, "--addr", lab.ServerIP4.String(),
-		"--protect", fmt.Sprintf("tcp/%d", protectedTC), "--backend", "nftables", "--state", s.state)
-	s.spad(t, "client", "add", "--dir", s.dir, clientName, "--allow", fmt.Sprintf("tcp/%d", protectedTC), "--out", s.profile)
+		"--protect", fmt.Sprintf("tcp/%d", protectedPort), "--backend", "nftables", "--state", s.state)
+	s.spad(t, "client", "add", "--dir", s.dir, clientName, "--allow", fmt.Sprintf("tcp/%d", protectedPort), "--out", s.profile)
 	if opt.clientRate > 0 {
 		appendFile(t, filepath.Join(s.dir, "clients", clientName+".toml"),
 			fmt.Sprintf("rate = %g\nburst = %d\n", opt.clientRate, int(10*opt.clientRate)))
