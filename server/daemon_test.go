@@ -166,13 +166,22 @@ func TestDaemonEndToEnd(t *testing.T) {
 		t.Fatalf("counters %v", r.d.Verifier().Counters().Snapshot())
 	}
 
-	reply, err := Query(r.stateDir(), "status")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The grant is recorded just after the firewall change: poll for it.
 	var st Status
-	if err := json.Unmarshal(reply, &st); err != nil {
-		t.Fatal(err)
+	var reply []byte
+	for i := 0; i < 100; i++ {
+		var err error
+		if reply, err = Query(r.stateDir(), "status"); err != nil {
+			t.Fatal(err)
+		}
+		st = Status{}
+		if err := json.Unmarshal(reply, &st); err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Grants) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if len(st.Grants) != 1 || st.Grants[0].Port != "tcp/22" || st.Grants[0].RemainingS < 25 || st.Counters["replay"] != 1 {
 		t.Fatalf("status %s", reply)

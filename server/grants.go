@@ -8,18 +8,24 @@ import (
 	"github.com/spa-project/spa/spa"
 )
 
-// grantWorker applies accepted decisions one at a time, recording grants in
-// the state first so that a restart knows what is live.
+// grantWorker applies accepted decisions one at a time, then records the
+// grants in the state so that status and a restart know what is live.
+//
+// The firewall goes first because the record costs a durable commit that
+// the client would otherwise wait for. It is safe: the packet's replay entry
+// is already durable (SPEC.md §9), and a crash between the two loses the
+// grant, never leaks it: nftables expires it in the kernel, and the
+// iptables reconcile at start removes rules the state does not know.
 func (d *Daemon) grantWorker(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case dec := <-d.grants:
-			d.record(dec)
 			if err := d.fw.Apply(ctx, dec); err != nil {
 				d.log.Error("firewall change failed", "client", dec.Client, "addr", dec.Addr, "error", err.Error())
 			}
+			d.record(dec)
 		}
 	}
 }
