@@ -120,7 +120,7 @@ func BenchmarkPipelineValid(b *testing.B) {
 // BenchmarkPipelineValidDurable includes the fsync'd replay insert (one
 // packet at a time, as a lone knock sees it).
 func BenchmarkPipelineValidDurable(b *testing.B) {
-	st, _, err := state.Open(b.TempDir()+"/spad.db", state.Options{Create: true, BatchDelay: 50 * time.Microsecond, PerClientQuota: 1 << 30})
+	st, _, err := state.Open(b.TempDir()+"/spad.db", state.Options{Create: true, BatchDelay: -1, PerClientQuota: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

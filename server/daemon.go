@@ -106,8 +106,8 @@ func (d *Daemon) openState() error {
 		TTL: 2 * s.Window, PerClientQuota: s.Limits.ReplayPerClient, GlobalCap: s.Limits.ReplayGlobal,
 		Logger: d.log,
 		// Valid packets are rare and each one waits for its commit on the
-		// knock-to-open path: commit almost at once rather than batch.
-		BatchDelay: 50 * time.Microsecond,
+		// knock-to-open path: commit at once rather than batch.
+		BatchDelay: -1,
 	})
 	if err != nil {
 		return err

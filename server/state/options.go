@@ -44,7 +44,10 @@ type Options struct {
 	// created without reporting lost state.
 	Create bool
 	// BatchDelay is the longest a replay insert waits to be grouped with
-	// concurrent ones into one commit; 0 means DefaultBatchDelay.
+	// concurrent ones into one commit; 0 means DefaultBatchDelay. A
+	// negative value commits each insert at once, without waiting: the
+	// right choice when inserts are rare and each one is waited for (Go's
+	// timers may take a millisecond to fire a delay of microseconds).
 	BatchDelay time.Duration
 }
 
@@ -74,8 +77,6 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("negative per-client quota %d", o.PerClientQuota)
 	case o.GlobalCap < 0:
 		return o, fmt.Errorf("negative global cap %d", o.GlobalCap)
-	case o.BatchDelay < 0:
-		return o, fmt.Errorf("negative batch delay %v", o.BatchDelay)
 	}
 	return o, nil
 }

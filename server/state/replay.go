@@ -135,7 +135,11 @@ func (s *Store) persist(client string, nonce *[nonceLen]byte, wall, tsMS int64) 
 	val := sealedU64(bucketReplay, key, uint64(wall))
 	name := []byte(client)
 	tsVal := sealedU64(bucketMaxTS, name, uint64(tsMS))
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	commit := s.db.Batch
+	if s.noBatch {
+		commit = s.db.Update
+	}
+	return commit(func(tx *bolt.Tx) error {
 		if s.testHookPut != nil {
 			if err := s.testHookPut(); err != nil {
 				return err

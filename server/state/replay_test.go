@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +12,14 @@ import (
 // TestConcurrentSameNonce: of 16 simultaneous copies of one packet exactly one
 // is accepted (SPEC §9 atomicity), round after round.
 func TestConcurrentSameNonce(t *testing.T) {
-	s, _ := open(t, dbPath(t), Options{Clock: SystemClock()})
+	for _, delay := range []time.Duration{0, -1} { // batched, and committed at once
+		t.Run(fmt.Sprintf("batch-delay-%v", delay), func(t *testing.T) { testConcurrentSameNonce(t, delay) })
+	}
+}
+
+func testConcurrentSameNonce(t *testing.T, delay time.Duration) {
+	path := dbPath(t)
+	s, _ := open(t, path, Options{Clock: SystemClock(), BatchDelay: delay})
 	const rounds, copies = 50, 16
 	for r := range rounds {
 		var (
@@ -48,6 +56,13 @@ func TestConcurrentSameNonce(t *testing.T) {
 	}
 	if got := s.Stats().ReplayEntries; got != rounds {
 		t.Fatalf("ReplayEntries = %d, want %d", got, rounds)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = open(t, path, Options{Clock: SystemClock(), BatchDelay: delay})
+	if err := s.CheckAndInsert("alice", nonceN(0), time.Now()); !errors.Is(err, ErrReplay) {
+		t.Fatalf("after reopening: %v, want a replay (the inserts were durable)", err)
 	}
 }
 

@@ -20,6 +20,7 @@ type Store struct {
 	clock     Clock
 	log       *slog.Logger
 	ttl       time.Duration
+	noBatch   bool // commit each replay insert at once (BatchDelay < 0)
 	perClient int
 	globalCap int
 	monoBase  time.Duration // clock.Mono() at Open; ticks count from here
@@ -53,13 +54,16 @@ type clientState struct {
 }
 
 func newStore(path string, db *bolt.DB, o Options) *Store {
-	db.MaxBatchDelay = o.BatchDelay
+	if o.BatchDelay > 0 {
+		db.MaxBatchDelay = o.BatchDelay
+	}
 	return &Store{
 		path:      path,
 		db:        db,
 		clock:     o.Clock,
 		log:       o.Logger,
 		ttl:       o.TTL,
+		noBatch:   o.BatchDelay < 0,
 		perClient: o.PerClientQuota,
 		globalCap: o.GlobalCap,
 		monoBase:  o.Clock.Mono(),
