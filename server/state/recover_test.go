@@ -343,7 +343,7 @@ func TestOpenLocked(t *testing.T) {
 }
 
 func TestOpenBadOptions(t *testing.T) {
-	for _, o := range []Options{{TTL: -1}, {PerClientQuota: -1}, {GlobalCap: -1}, {BatchDelay: -1}} {
+	for _, o := range []Options{{TTL: -1}, {PerClientQuota: -1}, {GlobalCap: -1}} { // a negative BatchDelay is valid: no batching
 		if _, _, err := Open(dbPath(t), o); err == nil {
 			t.Errorf("Open with %+v succeeded", o)
 		}
