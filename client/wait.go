@@ -19,8 +19,8 @@ import (
 const (
 	ProbeInterval = 250 * time.Millisecond
 	ProbeTimeout  = 3 * time.Second
-	probeFast     = 2 * time.Millisecond
-	probeFastFor  = 20 * time.Millisecond
+	probeFast     = 500 * time.Microsecond
+	probeFastFor  = 10 * time.Millisecond
 )
 
 // probeGap returns the pause before the next attempt, given how long the

@@ -124,8 +124,9 @@ func TestProbeGapAcceleratesThenBacksOff(t *testing.T) {
 			t.Fatalf("gap %v above %v", gap, ProbeInterval)
 		}
 	}
-	// About 10 fast attempts, 7 doublings, then 4 per second.
-	if n < 15 || n > 30 {
+	// 20 fast attempts (0.5 ms apart for 10 ms), 9 doublings up to 250 ms,
+	// then 4 per second.
+	if n < 28 || n > 42 {
 		t.Fatalf("%d attempts in 2 s", n)
 	}
 }
