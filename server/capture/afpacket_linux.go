@@ -11,17 +11,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// afpacket is the AF_PACKET Source: one cooked, non-blocking socket,
-// unbound (all interfaces), with the BPF filter, read in batches.
+// afpacket is the AF_PACKET Source: one cooked socket, unbound (all
+// interfaces), with the BPF filter and a TPACKET_V2 ring.
 type afpacket struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	wake      *waker
 
 	readMu sync.Mutex // serializes Read, and Close against Read
-	batch  *batch
+	ring   ring
 	dec    *decoder
+	buf    []byte // the returned payload: a copy, so Close may unmap
 	pfd    [2]unix.PollFd
+	busy   bool          // a frame was read since the last wait
+	nap    unix.Timespec // ppoll's timeout, which it overwrites
 
 	received, filtered atomic.Uint64
 
@@ -35,7 +38,6 @@ type afpacket struct {
 // BPF filter checks the interface index, so one socket (and one ring)
 // serves any number of interfaces; interfaces are resolved once, so one
 // that is deleted and created again is not captured until reopening.
-// Config.BufferSize is the socket's receive buffer.
 func OpenAFPacket(cfg Config) (Source, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -49,15 +51,15 @@ func OpenAFPacket(cfg Config) (Source, error) {
 		return nil, err
 	}
 	// Protocol 0: the socket receives nothing until bind, so no frame
-	// gets in before the filter and the buffer size are in place.
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	// gets in before the filter and the ring are in place.
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if errors.Is(err, unix.EPERM) {
 		return nil, fmt.Errorf("capture: packet socket needs CAP_NET_RAW (else use udp mode): %w", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("capture: packet socket: %w", err)
 	}
-	s := &afpacket{fd: fd, batch: newBatch(), dec: newDecoder(cfg.ranges()...)}
+	s := &afpacket{fd: fd, dec: newDecoder(cfg.ranges()...), buf: make([]byte, ringFrameSize)}
 	if err := s.setup(cfg, filter); err != nil {
 		s.release()
 		return nil, err
@@ -86,10 +88,18 @@ func (s *afpacket) setup(cfg Config, raw []bpf.RawInstruction) error {
 	if err := unix.SetsockoptInt(s.fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1); err != nil && !errors.Is(err, unix.ENOPROTOOPT) {
 		return fmt.Errorf("capture: ignoring outgoing frames: %w", err)
 	}
-	if err := setReceiveBuffer(s.fd, cfg.BufferSize); err != nil {
-		return err
+	if err := unix.SetsockoptInt(s.fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V2); err != nil {
+		return fmt.Errorf("capture: TPACKET_V2: %w", err)
 	}
-	var err error
+	req := ringGeometry(cfg.BufferSize)
+	if err := unix.SetsockoptTpacketReq(s.fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req); err != nil {
+		return fmt.Errorf("capture: ring of %d blocks of %d bytes: %w", req.Block_nr, req.Block_size, err)
+	}
+	mem, err := unix.Mmap(s.fd, 0, int(req.Block_size*req.Block_nr), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("capture: mapping the ring: %w", err)
+	}
+	s.ring = ring{mem: mem, frames: int(req.Frame_nr)}
 	if s.wake, err = newWaker(); err != nil {
 		return err
 	}
@@ -120,14 +130,17 @@ func (s *afpacket) Read() (Packet, error) {
 		if s.closed.Load() {
 			return Packet{}, errClosed
 		}
-		f, ok := s.batch.next()
+		f, ok, valid := s.ring.next()
 		if !ok {
-			if err := s.fill(); err != nil {
+			if err := s.wait(); err != nil {
 				return Packet{}, err
 			}
 			continue
 		}
-		if p, ok := s.match(f); ok {
+		s.busy = true
+		p, match := s.match(f, valid)
+		s.ring.done()
+		if match {
 			s.received.Add(1)
 			return p, nil
 		}
@@ -135,49 +148,18 @@ func (s *afpacket) Read() (Packet, error) {
 	}
 }
 
-// match decodes f; the payload aliases the batch's buffers.
-func (s *afpacket) match(f frame) (Packet, bool) {
-	if f.truncated || f.pkttype != packetHost || (f.protocol != ethPIPv4 && f.protocol != ethPIPv6) {
+// match decodes f and copies the payload out of the ring.
+func (s *afpacket) match(f frame, valid bool) (Packet, bool) {
+	if !valid || f.truncated || f.pkttype != packetHost ||
+		(f.protocol != ethPIPv4 && f.protocol != ethPIPv6) {
 		return Packet{}, false
 	}
-	return s.dec.decode(f.data)
-}
-
-// fill receives the next batch, waiting for the socket to be readable
-// when nothing is queued. It may return with an empty batch (after a
-// signal, or a socket error it clears and ignores).
-func (s *afpacket) fill() error {
-	switch err := s.batch.recv(s.fd); err {
-	case nil, unix.EINTR:
-		return nil
-	case unix.EAGAIN:
-		return s.wait()
-	case unix.ENETDOWN:
-		// Reported once for a bound socket whose interface went down;
-		// this one is not bound, but ignore it like a bound one would.
-		return nil
-	default:
-		return fmt.Errorf("capture: receiving from the packet socket: %w", err)
+	p, ok := s.dec.decode(f.data)
+	if !ok {
+		return Packet{}, false
 	}
-}
-
-// wait blocks until the socket or the waker is readable. A socket error
-// makes the socket readable: the next recv reports it.
-func (s *afpacket) wait() error {
-	for {
-		s.pfd[0].Revents, s.pfd[1].Revents = 0, 0
-		_, err := unix.Poll(s.pfd[:], -1)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("capture: poll: %w", err)
-		}
-		if s.pfd[1].Revents != 0 {
-			return errClosed
-		}
-		return nil
-	}
+	p.Payload = s.buf[:copy(s.buf, p.Payload)]
+	return p, true
 }
 
 // Stats implements Source.
@@ -220,6 +202,10 @@ func (s *afpacket) release() error {
 	err := unix.Close(s.fd)
 	s.fd = -1
 	s.statsMu.Unlock()
+	if s.ring.mem != nil {
+		err = errors.Join(err, unix.Munmap(s.ring.mem))
+		s.ring.mem = nil
+	}
 	if s.wake != nil {
 		err = errors.Join(err, s.wake.close())
 	}

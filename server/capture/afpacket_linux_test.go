@@ -123,33 +123,6 @@ func TestAFPacketCloseUnblocksRead(t *testing.T) {
 	testCloseUnblocks(t, openAFPacketIn(t, n.local, Config{PortLo: testLo, PortHi: testLo}))
 }
 
-// TestAFPacketReadAllocs sends datagrams ahead and reads them: the whole
-// Read path (ring, decode, copy) does not allocate.
-func TestAFPacketReadAllocs(t *testing.T) {
-	n := newTestNet(t)
-	src := openAFPacketIn(t, n.local, Config{PortLo: testLo, PortHi: testLo})
-	peer := udpIn(t, n.peer, "192.0.2.2:0")
-	const runs = 500
-	for range runs + 50 {
-		send(t, peer, "192.0.2.1:62201", testPayload(157))
-	}
-	time.Sleep(50 * time.Millisecond)
-	guard := time.AfterFunc(10*time.Second, func() { src.Close() })
-	defer guard.Stop()
-	var readErr error
-	allocs := testing.AllocsPerRun(runs, func() {
-		if _, err := src.Read(); err != nil && readErr == nil {
-			readErr = err
-		}
-	})
-	if readErr != nil {
-		t.Fatalf("Read: %v", readErr)
-	}
-	if allocs != 0 {
-		t.Fatalf("%v allocations per Read", allocs)
-	}
-}
-
 func TestAFPacketFlood(t *testing.T) {
 	n := newTestNet(t)
 	src := openAFPacketIn(t, n.local, Config{PortLo: testLo, PortHi: testLo})
@@ -209,17 +182,40 @@ func TestAFPacketOverflow(t *testing.T) {
 	c.expect(t, "192.0.2.2", "192.0.2.1", port(conn), testLo, []byte("after overflow"))
 }
 
+// TestAFPacketFrameSize sends, on loopback (MTU 64 KiB), the longest
+// datagram a ring frame holds, then one byte more: that one arrives
+// truncated and is counted as filtered.
+func TestAFPacketFrameSize(t *testing.T) {
+	n := newTestNet(t)
+	src := openAFPacketIn(t, n.local, Config{PortLo: testLo, PortHi: testLo})
+	c := collect(t, src)
+	loop := udpIn(t, n.local, "127.0.0.1:0")
+	const fits = maxFramePacket - 20 - 8 // IPv4 and UDP headers
+	send(t, loop, "127.0.0.1:62201", testPayload(fits))
+	c.expect(t, "127.0.0.1", "127.0.0.1", port(loop), testLo, testPayload(fits))
+	send(t, loop, "127.0.0.1:62201", testPayload(fits+1))
+	send(t, loop, "127.0.0.1:62201", []byte("marker"))
+	c.expect(t, "127.0.0.1", "127.0.0.1", port(loop), testLo, []byte("marker"))
+	if st := src.Stats(); st != (Stats{Received: 2, Filtered: 1}) {
+		t.Fatalf("stats = %+v, want 2 received and 1 filtered", st)
+	}
+}
+
 // TestAFPacketLatency checks that a lone knock reaches Read at once, not
 // after a ring block's timeout: the median of 50 knocks, each after a
-// 20 ms pause, must stay under 250 µs (a TPACKET_V3 ring with its 1 ms
-// timeout, the least, measured ~750 µs here, a tick more on older kernels).
+// 20 ms pause, must stay under 400 µs. It measures ~130 µs on a two-core
+// VM (~200 µs with -race and both cores busy), most of it the idle reader
+// CPU's wakeup: a plain UDP socket does no better. The TPACKET_V3 ring
+// this replaced, with the least block timeout of 1 ms, measured 680-820
+// µs there, and up to a 4 ms tick (HZ=250) on kernels that time blocks
+// in jiffies.
 func TestAFPacketLatency(t *testing.T) {
 	n := newTestNet(t)
 	src := openAFPacketIn(t, n.local, Config{PortLo: testLo, PortHi: testLo})
 	lat := loneKnocks(t, src, udpIn(t, n.peer, "192.0.2.2:0"), 50, 20*time.Millisecond)
 	t.Logf("knock to Read: %v", lat)
-	if m := lat.quantile(0.5); m > 250*time.Microsecond {
-		t.Fatalf("median knock to Read %v, want under 250µs (%v)", m, lat)
+	if m := lat.quantile(0.5); m > 400*time.Microsecond {
+		t.Fatalf("median knock to Read %v, want under 400µs (%v)", m, lat)
 	}
 }
 

@@ -58,7 +58,7 @@ func BenchmarkUDPFlood(b *testing.B) {
 // in the ring first (the timer stopped), then read, so sender and
 // softirq work do not compete for the two cores.
 func BenchmarkAFPacketDrain(b *testing.B) {
-	const chunk = 50_000 // fits the 64 MiB ring
+	const chunk = 50_000 // fits the 64 MiB ring (65536 frames)
 	n := newTestNet(b)
 	src := openAFPacketIn(b, n.local, Config{PortLo: testLo, PortHi: testLo, BufferSize: 64 << 20})
 	conn := udpIn(b, n.peer, "192.0.2.2:0")
@@ -73,7 +73,7 @@ func BenchmarkAFPacketDrain(b *testing.B) {
 		if sent, _ := sendFlood(conn, dst, uint64(k), 10*time.Second, nil); sent != uint64(k) {
 			b.Fatalf("sent %d of %d", sent, k)
 		}
-		time.Sleep(20 * time.Millisecond) // the last block retires
+		time.Sleep(20 * time.Millisecond) // the last frames land
 		b.StartTimer()
 		for range k {
 			if _, err := src.Read(); err != nil {

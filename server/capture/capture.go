@@ -29,7 +29,8 @@ type Stats struct {
 	KernelDrops uint64
 	// Filtered counts the frames that reached userspace but were not
 	// returned: not matching (should be ~0 thanks to the BPF filter),
-	// malformed, or truncated.
+	// malformed, or truncated (in AF_PACKET mode, an IP packet longer
+	// than 944 bytes does not fit a ring frame).
 	Filtered uint64
 }
 
@@ -56,10 +57,10 @@ type Config struct {
 	PortLo, PortHi uint16
 	// More are further destination port ranges, such as the knock ports.
 	More []PortRange
-	// BufferSize is, in AF_PACKET mode, the ring size in bytes: blocks
-	// of 128 KiB, at least 4, 4 MiB when 0. In UDP mode it is each
-	// socket's SO_RCVBUF (capped by net.core.rmem_max), the system's
-	// default when 0.
+	// BufferSize is, in AF_PACKET mode, the ring size in bytes: frames
+	// of 1 KiB in blocks of 128 KiB, at least 4 blocks, 8 MiB (8192
+	// frames) when 0. In UDP mode it is each socket's SO_RCVBUF (capped
+	// by net.core.rmem_max), the system's default when 0.
 	BufferSize int
 }
 
