@@ -92,12 +92,8 @@ func (t *HintTable) OpenKnock(pkt []byte, now time.Time, cand Candidate) (key *K
 	}
 
 	// The packet is authentic: only now is the body decrypted.
-	if t.onDecrypt != nil {
-		t.onDecrypt()
-	}
 	var buf [BodyLenLarge]byte
-	body := buf[:n]
-	key.xorBody(body, pkt[HeaderLen:HeaderLen+n], pkt[offNonce:HeaderLen])
+	body := t.decrypt(key, pkt, buf[:n])
 	if err := checkKnockBinding(body, cand.Counter); err != nil {
 		return key, Body{}, err
 	}
@@ -106,13 +102,7 @@ func (t *HintTable) OpenKnock(pkt []byte, now time.Time, cand Candidate) (key *K
 		return key, Body{}, err
 	}
 	b.Flags |= FlagFragmented
-	if e := Epoch(b.UnixMilli); e != epoch {
-		return key, Body{}, fmt.Errorf("%w: timestamp epoch %d does not match the hint's epoch %d", ReasonBadBody, e, epoch)
-	}
-	if !fresh(b.UnixMilli, now, t.window) {
-		return key, b, ReasonStale
-	}
-	return key, b, nil
+	return t.checkTime(key, b, epoch, now)
 }
 
 // authenticateKnock is step 3 restricted to the knock's client.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"golang.org/x/crypto/chacha20"
 )
 
 // Open runs verification steps 1 to 6 of SPEC.md §7 on a received packet:
@@ -34,20 +32,27 @@ func (t *HintTable) Open(pkt []byte, now time.Time) (key *Key, b Body, err error
 	}
 
 	// The packet is authentic: only now is the body decrypted.
-	if t.onDecrypt != nil {
-		t.onDecrypt()
-	}
 	var buf [BodyLenLarge]byte
-	body := buf[:n]
-	c, cerr := chacha20.NewUnauthenticatedCipher(key.k.enc[:], pkt[offNonce:HeaderLen])
-	if cerr != nil {
-		panic("spa: internal error: xchacha20: " + cerr.Error())
-	}
-	c.XORKeyStream(body, pkt[HeaderLen:HeaderLen+n])
-
+	body := t.decrypt(key, pkt, buf[:n])
 	if b, err = ParseBody(body); err != nil {
 		return key, Body{}, err
 	}
+	return t.checkTime(key, b, epoch, now)
+}
+
+// decrypt is step 4: it decrypts the authenticated packet's body into body,
+// which must be its length, and returns it.
+func (t *HintTable) decrypt(key *Key, pkt, body []byte) []byte {
+	if t.onDecrypt != nil {
+		t.onDecrypt()
+	}
+	key.xorBody(body, pkt[HeaderLen:HeaderLen+len(body)], pkt[offNonce:HeaderLen])
+	return body
+}
+
+// checkTime is §5.1 rule 7 (the timestamp's epoch is the hint's) and step
+// 6 (freshness) on a parsed body.
+func (t *HintTable) checkTime(key *Key, b Body, epoch uint64, now time.Time) (*Key, Body, error) {
 	if e := Epoch(b.UnixMilli); e != epoch {
 		return key, Body{}, fmt.Errorf("%w: timestamp epoch %d does not match the hint's epoch %d", ReasonBadBody, e, epoch)
 	}
