@@ -223,50 +223,15 @@ func parseKnockBody(b []byte, e, c uint64) (msg, error) {
 // a reassembled packet, reading only the vector's JSON fields: only the
 // knock's client is a candidate, and the body must be bound to the knock.
 func referenceVerifyKnock(v *knockJSON, pkt []byte) outcome {
-	if len(pkt) != smallPacket && len(pkt) != largePacket {
-		return outcome{reason: "malformed", detail: fmt.Sprintf("length %d", len(pkt))}
+	body, e, fail := openPacket(senderKeys(v.ClientSecret, v.ServerName), pkt, v.NowMs, v.WindowMs)
+	if fail != nil {
+		return *fail
 	}
-	size := len(pkt) - headLen - tagLen
-	k := senderKeys(v.ClientSecret, v.ServerName)
-
-	type candidate struct {
-		e    uint64
-		mask byte
-	}
-	var cands []candidate
-	for e := epoch(v.NowMs - v.WindowMs); e <= epoch(v.NowMs+v.WindowMs); e++ {
-		if hint, mask := hintFor(k.hint, e); bytes.Equal(hint, pkt[1:5]) {
-			cands = append(cands, candidate{e, mask})
-		}
-	}
-	if len(cands) == 0 {
-		return outcome{reason: "unknown_key"}
-	}
-	ct := pkt[headLen : headLen+size]
-	var found *candidate
-	skipped := 0
-	for i, c := range cands {
-		if pkt[0]^c.mask != hdrV1Suite1 {
-			skipped++
-			continue
-		}
-		if hmac.Equal(packetTag(k.mac, k.serverID, pkt[:headLen], ct), pkt[headLen+size:]) {
-			found = &cands[i]
-			break
-		}
-	}
-	if found == nil {
-		if skipped == len(cands) {
-			return outcome{reason: "malformed", detail: "header"}
-		}
-		return outcome{reason: "auth"}
-	}
-	body := xor(ct, xchacha20(k.enc, pkt[5:headLen], size))
-	m, err := parseKnockBody(body, found.e, v.Counter)
+	m, err := parseKnockBody(body, e, v.Counter)
 	if err != nil {
 		return outcome{reason: "bad_body", detail: err.Error()}
 	}
-	if m.ts+v.WindowMs < v.NowMs || m.ts > v.NowMs+v.WindowMs {
+	if stale(m.ts, v.NowMs, v.WindowMs) {
 		return outcome{reason: "stale"}
 	}
 	return outcome{reason: "ok"}

@@ -21,11 +21,6 @@ type outcome struct {
 // that leaves the table, a port the policy happens to allow) fails the
 // generator instead of shipping a wrong vector.
 func referenceVerify(v *packetJSON) outcome {
-	pkt := []byte(v.Packet)
-	if len(pkt) != headLen+smallBody+tagLen && len(pkt) != headLen+largeBody+tagLen {
-		return outcome{reason: "malformed", detail: fmt.Sprintf("length %d", len(pkt))}
-	}
-	size := len(pkt) - headLen - tagLen
 	name := v.VerifierServerName
 	if name == "" {
 		name = v.ServerName
@@ -35,51 +30,17 @@ func referenceVerify(v *packetJSON) outcome {
 	if kcs == nil {
 		kcs = clientServerKey(v.ClientSecret, sid)
 	}
-	k := purposeKeys(sid, kcs)
-
-	// Step 2: the hint table for epoch(now-W) .. epoch(now+W).
-	type candidate struct {
-		e    uint64
-		mask byte
-	}
-	var cands []candidate
-	for e := epoch(v.NowMs - v.WindowMs); e <= epoch(v.NowMs+v.WindowMs); e++ {
-		if hint, mask := hintFor(k.hint, e); bytes.Equal(hint, pkt[1:5]) {
-			cands = append(cands, candidate{e, mask})
-		}
-	}
-	if len(cands) == 0 {
-		return outcome{reason: "unknown_key"}
+	body, e, fail := openPacket(purposeKeys(sid, kcs), []byte(v.Packet), v.NowMs, v.WindowMs)
+	if fail != nil {
+		return *fail
 	}
 
-	// Step 3: header, then MAC, per candidate.
-	ct := pkt[headLen : headLen+size]
-	var found *candidate
-	skipped := 0
-	for i, c := range cands {
-		if pkt[0]^c.mask != hdrV1Suite1 {
-			skipped++
-			continue
-		}
-		if hmac.Equal(packetTag(k.mac, sid, pkt[:headLen], ct), pkt[headLen+size:]) {
-			found = &cands[i]
-			break
-		}
-	}
-	if found == nil {
-		if skipped == len(cands) {
-			return outcome{reason: "malformed", detail: "header"}
-		}
-		return outcome{reason: "auth"}
-	}
-
-	// Steps 4-6.
-	body := xor(ct, xchacha20(k.enc, pkt[5:headLen], size))
-	m, err := parseBody(body, found.e)
+	// Steps 5 and 6.
+	m, err := parseBody(body, e)
 	if err != nil {
 		return outcome{reason: "bad_body", detail: err.Error()}
 	}
-	if m.ts+v.WindowMs < v.NowMs || m.ts > v.NowMs+v.WindowMs {
+	if stale(m.ts, v.NowMs, v.WindowMs) {
 		return outcome{reason: "stale"}
 	}
 
@@ -157,3 +118,45 @@ func clamp(d uint16, p policyJSON) uint32 {
 	}
 	return uint32(d)
 }
+
+// openPacket runs SPEC.md §7 steps 1-4 with the verifier's keys k: length,
+// the hint table for epoch(now-W) .. epoch(now+W), header then MAC per
+// candidate, and decryption. It returns the body and the epoch of the hint
+// it matched, or the outcome of the step that failed.
+func openPacket(k keys, pkt []byte, nowMs, windowMs uint64) (body []byte, e uint64, fail *outcome) {
+	if len(pkt) != headLen+smallBody+tagLen && len(pkt) != headLen+largeBody+tagLen {
+		return nil, 0, &outcome{reason: "malformed", detail: fmt.Sprintf("length %d", len(pkt))}
+	}
+	size := len(pkt) - headLen - tagLen
+	type candidate struct {
+		e    uint64
+		mask byte
+	}
+	var cands []candidate
+	for e := epoch(nowMs - windowMs); e <= epoch(nowMs+windowMs); e++ {
+		if hint, mask := hintFor(k.hint, e); bytes.Equal(hint, pkt[1:5]) {
+			cands = append(cands, candidate{e, mask})
+		}
+	}
+	if len(cands) == 0 {
+		return nil, 0, &outcome{reason: "unknown_key"}
+	}
+	ct := pkt[headLen : headLen+size]
+	skipped := 0
+	for _, c := range cands {
+		if pkt[0]^c.mask != hdrV1Suite1 {
+			skipped++
+			continue
+		}
+		if hmac.Equal(packetTag(k.mac, k.serverID, pkt[:headLen], ct), pkt[headLen+size:]) {
+			return xor(ct, xchacha20(k.enc, pkt[5:headLen], size)), c.e, nil
+		}
+	}
+	if skipped == len(cands) {
+		return nil, 0, &outcome{reason: "malformed", detail: "header"}
+	}
+	return nil, 0, &outcome{reason: "auth"}
+}
+
+// stale reports whether ts lies outside [now-W, now+W] (step 6).
+func stale(ts, nowMs, windowMs uint64) bool { return ts+windowMs < nowMs || ts > nowMs+windowMs }
