@@ -172,12 +172,8 @@ func packetKey(p *profile.Profile) *spa.Key {
 func send(ctx context.Context, d Deps, conn Datagram, dst netip.AddrPort, pkt []byte, n int) (int, error) {
 	for i := range n {
 		if i > 0 {
-			t := time.NewTimer(RepeatGap)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return i, ctx.Err()
-			case <-t.C:
+			if err := sleep(ctx, RepeatGap); err != nil {
+				return i, err
 			}
 		}
 		if err := write(d, conn, pkt); err != nil {

@@ -19,8 +19,8 @@ func runCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			d, err := server.NewDaemon(c.String("dir"), server.DaemonOptions{
 				LogOutput:    c.App.ErrWriter,
-				OpenSource:   openSource,
-				OpenFirewall: openFirewall,
+				OpenSource:   server.OpenSource,
+				OpenFirewall: server.OpenFirewall,
 			})
 			if err != nil {
 				return err
